@@ -1,0 +1,14 @@
+// The snapshot format: ids, manifest, encoding, verification, the one-file export container.
+export { packSnapshot, unpackSnapshot } from './container.ts';
+export { DEFAULT_ENCODING, decodeBody, encodeBody, type SnapshotEncoding, sha256Hex } from './encode.ts';
+export { compareSnapshotIds, createSnapshotId, isSnapshotId } from './id.ts';
+export { SNAPSHOT_FORMAT_VERSION, type SnapshotManifest, type SnapshotPointer } from './manifest.ts';
+export {
+  createManifest,
+  type ManifestInput,
+  parseJsonBytes,
+  parseManifest,
+  parsePointer,
+  serialiseJson,
+} from './manifest-io.ts';
+export { openVerifiedDatabase, REQUIRED_TABLES, verifySnapshot } from './verify.ts';
