@@ -5,7 +5,7 @@ import type { SnapshotManifest } from './manifest.ts';
 import { parseManifest } from './manifest-io.ts';
 
 /** Tables every snapshot database must have (written by the engine's `buildDatabase`). */
-export const REQUIRED_TABLES: readonly string[] = ['meta'];
+export const REQUIRED_TABLES: readonly string[] = ['meta', 'preds', 'types', 'vals'];
 
 function corrupt(id: string, message: string, cause?: unknown): DomainError {
   return new DomainError(

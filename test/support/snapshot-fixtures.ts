@@ -8,10 +8,11 @@ import {
   type SnapshotManifest,
 } from '../../lib/snapshot/index.ts';
 
-/** A tiny SQLite database with a `meta` table (and optionally without it). */
+/** A tiny SQLite database with the tables a snapshot needs (optionally without `meta`). */
 export function tinyDatabase(sql: SqlJsStatic, withMeta = true, rows = 50): Uint8Array {
   const db = new sql.Database();
   if (withMeta) db.run('CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  db.run('CREATE TABLE preds(name TEXT); CREATE TABLE types(code INTEGER); CREATE TABLE vals(id INTEGER)');
   db.run('CREATE TABLE t(a TEXT, b INTEGER)');
   db.run('CREATE INDEX t_a ON t(a)');
   const ins = db.prepare('INSERT INTO t VALUES (?, ?)');
