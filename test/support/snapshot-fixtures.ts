@@ -16,7 +16,9 @@ export function tinyDatabase(sql: SqlJsStatic, withMeta = true, rows = 50): Uint
   db.run('CREATE TABLE t(a TEXT, b INTEGER)');
   db.run('CREATE INDEX t_a ON t(a)');
   const ins = db.prepare('INSERT INTO t VALUES (?, ?)');
+  db.run('BEGIN');
   for (let i = 0; i < rows; i++) ins.run([`row-${i}`, i]);
+  db.run('COMMIT');
   ins.free();
   const bytes = db.export();
   db.close();
