@@ -1,6 +1,7 @@
 // Checks one block item: every name a shorthand rule uses must be declared where it is looked up.
 import type { Loc } from './ast.ts';
 import type { Checker } from './checker.ts';
+import { suggest } from './suggest.ts';
 import type { BlockItem, Named } from './syntax.ts';
 
 /** Identifiers allowed as the head of `x if x on "rel"`, and the kind each one stands for. */
@@ -27,7 +28,8 @@ export function checkShorthand(c: Checker, block: string, item: BlockItem): void
   } else {
     const kind = env.lookup(block, head.value);
     if (kind === undefined) {
-      c.report('unknown-name', `unknown role or permission "${head.value}" in ${where}`, head.loc);
+      const hint = suggest(head.value, env.names(block));
+      c.report('unknown-name', `unknown role or permission "${head.value}" in ${where}${hint}`, head.loc);
     } else if (kind === 'relation') {
       c.report(
         'shorthand-head-relation',
@@ -46,7 +48,12 @@ export function checkShorthand(c: Checker, block: string, item: BlockItem): void
             body.name.loc,
           );
         } else if (env.lookup('global', body.name.value) === undefined) {
-          c.report('unknown-name', `unknown global role or permission "${body.name.value}"`, body.name.loc);
+          const hint = suggest(body.name.value, env.names('global'));
+          c.report(
+            'unknown-name',
+            `unknown global role or permission "${body.name.value}"${hint}`,
+            body.name.loc,
+          );
         }
       } else if (body.on) {
         if (block === 'global') {
@@ -104,7 +111,10 @@ function relation(c: Checker, block: string, rel: Named): string | undefined {
       `"${rel.value}" is a ${kind}, not a relation, of ${env.describe(block)}`,
       rel.loc,
     );
-  } else c.report('unknown-relation', `unknown relation "${rel.value}" in ${env.describe(block)}`, rel.loc);
+  } else {
+    const hint = suggest(rel.value, env.names(block, true));
+    c.report('unknown-relation', `unknown relation "${rel.value}" in ${env.describe(block)}${hint}`, rel.loc);
+  }
   return undefined;
 }
 
@@ -113,7 +123,12 @@ function implied(c: Checker, block: string, name: Named, where: string): void {
   const env = c.env;
   const kind = env.lookup(block, name.value);
   if (kind === undefined) {
-    c.report('unknown-name', `unknown role, permission or relation "${name.value}" in ${where}`, name.loc);
+    const hint = suggest(name.value, env.names(block));
+    c.report(
+      'unknown-name',
+      `unknown role, permission or relation "${name.value}" in ${where}${hint}`,
+      name.loc,
+    );
   } else if (kind === 'relation') {
     const t = env.relationType(block, name.value)!;
     if (env.blocks.has(t) && !(env.expand('Actor') ?? []).includes(t)) {

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../errors.ts';
 import type { Loc } from './ast.ts';
 import { checkShorthand } from './checker-shorthand.ts';
 import type { Env } from './env.ts';
+import { suggest } from './suggest.ts';
 import type { Param, SynAssertion, SynExpr, SynFile, SynRule, SynTerm, TypeRef } from './syntax.ts';
 
 /** Arities Oso Cloud allows for its built-in predicates. */
@@ -38,8 +39,9 @@ export class Checker {
   }
 
   type(t: TypeRef, context: string): void {
-    if (!this.env.isKnownType(t.name))
-      this.report('unknown-type', `unknown type ${t.name} in ${context}`, t.loc);
+    if (this.env.isKnownType(t.name)) return;
+    const hint = suggest(t.name, this.env.typeNames(), false);
+    this.report('unknown-type', `unknown type ${t.name} in ${context}${hint}`, t.loc);
   }
 
   arity(name: string, n: number, loc: Loc, what: string): void {
@@ -194,7 +196,11 @@ export function checkFiles(files: SynFile[], env: Env, diags: Diagnostic[]): voi
           for (const s of it.setup) {
             if (s.kind === 'rule') c.groundFact(s, 'a test setup');
             else if (!fixtures.has(s.name.value)) {
-              c.report('unknown-fixture', `unknown fixture "${s.name.value}"`, s.name.loc);
+              c.report(
+                'unknown-fixture',
+                `unknown fixture "${s.name.value}"${suggest(s.name.value, fixtures.keys())}`,
+                s.name.loc,
+              );
             }
           }
           for (const a of it.assertions) checkAssertion(c, a);

@@ -1,6 +1,7 @@
 // The declared types and blocks of a policy: type expansion, inheritance, and name lookup.
 import type { Diagnostic } from '../errors.ts';
 import { type Loc, PRIMITIVE_TYPES, type TypeDecl } from './ast.ts';
+import { suggest } from './suggest.ts';
 import type { BlockItem, SynFile } from './syntax.ts';
 
 export type NameKind = 'role' | 'permission' | 'relation';
@@ -73,6 +74,19 @@ export class Env {
       if (r) return r.type;
     }
     return undefined;
+  }
+
+  /** Every type name that may be written in a policy. */
+  typeNames(): string[] {
+    return [...this.types.keys(), 'Actor', 'Resource', ...PRIMITIVE_TYPES];
+  }
+
+  /** Names declared in a block and its supertypes, optionally only relations. */
+  names(block: string, onlyRelations = false): string[] {
+    const m = this.metadata(block);
+    return onlyRelations
+      ? Object.keys(m.relations)
+      : [...m.roles, ...m.permissions, ...Object.keys(m.relations)];
   }
 
   /** Roles, permissions and relations of a block including inherited ones. */
@@ -215,7 +229,8 @@ function computeSubtypes(
     if (t.extends === undefined) continue;
     if (!env.types.has(t.extends)) {
       const loc = findExtendsLoc(files, t.name) ?? t.loc;
-      report('unknown-type', `${t.kind} ${t.name} extends unknown type ${t.extends}`, loc);
+      const hint = suggest(t.extends, env.types.keys(), false);
+      report('unknown-type', `${t.kind} ${t.name} extends unknown type ${t.extends}${hint}`, loc);
       delete t.extends;
     }
   }

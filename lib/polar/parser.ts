@@ -120,6 +120,9 @@ function parseRule(c: Cursor, allowBody: boolean): SynRule {
   const name = c.ident('a rule name').value;
   const params = parseParams(c, name);
   let body: SynRule['body'];
+  if (!c.isWord('if') && !c.isPunct(';')) {
+    c.fail(`expected "if" or ";" after ${name}(...), found ${describe(c.peek())}`);
+  }
   if (c.isWord('if')) {
     if (!allowBody) c.fail(`a fact cannot have a body: ${name}(...) if ...`);
     c.next();
@@ -225,6 +228,11 @@ function parseShorthandBody(c: Cursor): ShorthandBody {
     if (!c.isWord('on')) return { kind: 'implied', name, global: false };
     c.next();
     return { kind: 'implied', name, global: false, on: c.string('a relation name after "on"') };
+  }
+  if (t.kind === 'string' && (c.isWord('and', 1) || c.isWord('or', 1))) {
+    c.fail(
+      `a shorthand rule body is one of "role", "role" on "relation", global "role", or a condition; ${JSON.stringify(t.value)} ${c.peek(1).value} ... is not allowed: write one shorthand rule per line or a longhand rule`,
+    );
   }
   if (t.kind === 'ident' && c.isWord('on', 1)) {
     const v = c.ident('a variable');

@@ -8,14 +8,37 @@ function termTypes(t: Term, varTypes: Map<string, string[]>): string[] {
   return varTypes.get(t.name) ?? [];
 }
 
-/** Per-variable types from `isa` literals; several isa literals on one variable intersect. */
-function isaTypes(rule: Rule): Map<string, string[]> {
+/**
+ * Per-variable types from `isa` literals (several intersect); an untyped variable takes the type of
+ * the constants it is unified with (`=`, `in`) or ordered against an Integer (`<`, `<=`, `>`, `>=`).
+ */
+function varTypes(rule: Rule): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const l of rule.body) {
     if (l.kind !== 'isa') continue;
     const prev = out.get(l.var);
     out.set(l.var, prev === undefined ? [...l.types] : prev.filter((t) => l.types.includes(t)));
   }
+  const hints = new Map<string, Set<string>>();
+  const hint = (v: Term, types: string[]) => {
+    if (v.kind !== 'var' || out.has(v.name) || types.length === 0) return;
+    const set = hints.get(v.name) ?? new Set<string>();
+    for (const t of types) set.add(t);
+    hints.set(v.name, set);
+  };
+  const constType = (t: Term) => (t.kind === 'value' ? [t.value.type] : t.kind === 'now' ? ['Integer'] : []);
+  for (const l of rule.body) {
+    if (l.kind === 'cmp' && l.op !== '!=') {
+      const ordered = l.op !== '=';
+      const lt = constType(l.left).filter((t) => !ordered || t === 'Integer');
+      const rt = constType(l.right).filter((t) => !ordered || t === 'Integer');
+      hint(l.left, rt);
+      hint(l.right, lt);
+    } else if (l.kind === 'in' && l.list.length > 0 && l.list.every((i) => i.kind !== 'var')) {
+      hint(l.left, l.list.flatMap(constType));
+    }
+  }
+  for (const [v, set] of hints) out.set(v, [...set]);
   return out;
 }
 
@@ -31,10 +54,10 @@ export function inferSignatures(rules: Rule[], declared: FactSignature[]): FactS
     if (!seen.has(key)) seen.set(key, norm);
   };
   for (const r of rules) {
-    const varTypes = isaTypes(r);
+    const types = varTypes(r);
     for (const l of r.body) {
       if (l.kind === 'call' || l.kind === 'not') {
-        add({ predicate: l.atom.pred, argTypes: l.atom.args.map((a) => termTypes(a, varTypes)) });
+        add({ predicate: l.atom.pred, argTypes: l.atom.args.map((a) => termTypes(a, types)) });
       }
     }
   }
