@@ -30,6 +30,8 @@ export interface ReferenceModel {
   list(actor: Value, action: string, type: string): string[];
   /** Sorted allowed actions, with `"*"` when unmentioned actions are allowed too. */
   actions(actor: Value, resource: Value): string[];
+  /** The values of `type` mentioned by the policy or the facts. */
+  mentioned(type: string): Value[];
 }
 
 type Subst = ReadonlyMap<string, Value>;
@@ -268,5 +270,6 @@ export function evaluate(policy: Policy, facts: readonly Fact[], options: { now:
     authorize: (actor, action, resource) => holds('allow', [actor, str(action), resource]),
     list: (actor, action, type) => allowedIds(type, (v) => holds('allow', [actor, str(action), v])),
     actions: (actor, resource) => allowedIds('String', (v) => holds('allow', [actor, v, resource])),
+    mentioned: (type) => [...(mentioned.get(type)?.values() ?? [])],
   };
 }
