@@ -1,0 +1,31 @@
+/**
+ * The Powertools EMF metric names the functions emit (the dashboard and alarms read exactly these).
+ * Powertools adds the `service` dimension (POWERTOOLS_SERVICE_NAME) to every metric.
+ */
+export const METRICS = {
+  /** Count, per request; may carry extra dimensions (e.g. path, status): the dashboard uses SEARCH. */
+  requests: 'Requests',
+  /** Milliseconds per request. */
+  latency: 'Latency',
+  /** Milliseconds since the served snapshot was created. */
+  snapshotAge: 'SnapshotAgeMs',
+  /** Facts in the served snapshot. */
+  factCount: 'FactCount',
+  /** Powertools' cold-start count (`captureColdStartMetric`). */
+  coldStart: 'ColdStart',
+  /** Count of successful syncs. */
+  syncSuccess: 'SyncSuccess',
+  /** Count of failed syncs. */
+  syncFailure: 'SyncFailure',
+  /** Milliseconds a sync took. */
+  syncDuration: 'SyncDurationMs',
+  /** Facts in the snapshot a sync produced. */
+  syncFacts: 'SyncFacts',
+} as const;
+
+/** Default CloudWatch namespace (POWERTOOLS_METRICS_NAMESPACE). */
+export const DEFAULT_NAMESPACE = 'OsoFallback';
+/** Default POWERTOOLS_SERVICE_NAME of the serving tier. */
+export const DEFAULT_SERVE_SERVICE = 'oso-fallback-serve';
+/** Default POWERTOOLS_SERVICE_NAME of the sync function. */
+export const DEFAULT_SYNC_SERVICE = 'oso-fallback-sync';
