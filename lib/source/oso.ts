@@ -35,7 +35,7 @@ function positive(env: Env, name: string): number | undefined {
 }
 
 /**
- * Reads the source's settings from an environment object (the caller passes `process.env`):
+ * Reads the source's settings from an environment object (the caller passes the real one):
  * `OSO_API_TOKEN` (required), `OSO_ENVIRONMENT`, `OSO_TENANT`, `FALLBACK_OSO_TIMEOUT_SECONDS` (60),
  * `FALLBACK_OSO_RETRIES` (5), `FALLBACK_OSO_RESPONSE_LIMIT` (none), `FALLBACK_OSO_CONCURRENCY` (4).
  */
