@@ -21,7 +21,7 @@ function distance(a: string, b: string, max: number): number {
 
 /** `; did you mean "x"?` for the closest candidate (case-insensitive match or small edit distance), else ''. */
 export function suggest(name: string, candidates: Iterable<string>, quote = true): string {
-  const max = name.length <= 4 ? 1 : 2;
+  const max = name.length <= 2 ? 0 : name.length <= 4 ? 1 : 2;
   let best: string | undefined;
   let bestD = max + 1;
   for (const c of candidates) {
