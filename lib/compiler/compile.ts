@@ -1,0 +1,258 @@
+import { DomainError } from '../errors.ts';
+import { Printer } from './print.ts';
+import { State, type T } from './state.ts';
+import type { Catalog, CompiledQuery, CompileOptions, FixpointGroup, QueryArg, QueryShape } from './types.ts';
+import { type CQ, type Goal, RecursionSignal, type TabDef, Unfolder } from './unfold.ts';
+
+const MAX_RESTARTS = 200;
+
+/**
+ * Compiles a query shape into SQL over the fact tables: rules are unfolded into conjunctive queries;
+ * call patterns that recur become recursive CTEs (linear, self-recursive) or TEMP tables computed by
+ * naive iteration (mutual or non-linear recursion).
+ */
+export function compileQuery(shape: QueryShape, catalog: Catalog, options: CompileOptions): CompiledQuery {
+  const tabled = new Map<string, TabDef>();
+  for (let attempt = 0; attempt < MAX_RESTARTS; attempt++) {
+    const u = new Unfolder(catalog, tabled, options.maxCqs ?? 4096);
+    try {
+      const root = unfoldRoot(u, shape, catalog);
+      const defs = new Map<string, TabDef>();
+      const queue = [...refs(root)];
+      while (queue.length > 0) {
+        const key = queue.pop()!;
+        if (defs.has(key)) continue;
+        const def = tabled.get(key)!;
+        defs.set(key, def);
+        def.cqs = u.unfoldDef(def);
+        queue.push(...refs(def.cqs));
+      }
+      return print(root, defs, u.cqCount, shape, options);
+    } catch (e) {
+      if (!(e instanceof RecursionSignal)) throw e;
+      tabled.set(e.def.key, e.def);
+    }
+  }
+  throw new DomainError('query-too-expensive', 'too many recursive call patterns');
+}
+
+function unfoldRoot(u: Unfolder, shape: QueryShape, catalog: Catalog): CQ[] {
+  const s = new State();
+  const v = (name: string): T => ({ k: 'v', n: `q_${name}` });
+  for (const [name, spec] of Object.entries(shape.vars)) {
+    if (spec.types !== null)
+      s.types.set(
+        `q_${name}`,
+        spec.types.map((t) => catalog.typeCode(t)),
+      );
+    if (spec.set !== undefined) {
+      const code = catalog.typeCode(spec.types?.[0] ?? 'String');
+      s.atoms.push({ src: { k: 'set', slot: spec.set, code }, args: [v(name)] });
+    }
+  }
+  const arg = (a: QueryArg): T => {
+    switch (a.kind) {
+      case 'var':
+        return v(a.name);
+      case 'param':
+        return { k: 'p', slot: a.slot, code: catalog.typeCode(shape.params[a.slot] ?? 'String') };
+      case 'const':
+        return { k: 'c', id: catalog.constId(a.value), code: catalog.typeCode(a.value.type), value: a.value };
+      default: {
+        const never: never = a;
+        throw new Error(`unknown query argument ${JSON.stringify(never)}`);
+      }
+    }
+  };
+  const goals: Goal[] = shape.atoms.map((a) => ({
+    k: 'call',
+    goal: { pred: a.pred, args: a.args.map(arg), stack: [] },
+  }));
+  return u.unfold(s, goals, shape.outputs.map(v));
+}
+
+/** Tabled pattern keys read by conjunctive queries (atoms and negated sub-queries). */
+function refs(cqs: CQ[]): Set<string> {
+  const out = new Set<string>();
+  const walk = (cq: CQ) => {
+    for (const a of cq.s.atoms) if (a.src.k === 'tab') out.add(a.src.key);
+    for (const n of cq.negs) n.subs.forEach(walk);
+  };
+  cqs.forEach(walk);
+  return out;
+}
+
+function selfRefs(cq: CQ, key: string): { atoms: number; nested: boolean } {
+  const atoms = cq.s.atoms.filter((a) => a.src.k === 'tab' && a.src.key === key).length;
+  const nested = cq.negs.some((n) => n.subs.some((s) => refs([s]).has(key)));
+  return { atoms, nested };
+}
+
+/** Which def columns may hold wildcard encodings (fixpoint over the definitions). */
+function wildColumns(defs: Map<string, TabDef>): Map<string, boolean[]> {
+  const wild = new Map<string, boolean[]>();
+  for (const [k, d] of defs)
+    wild.set(
+      k,
+      d.freeCodes.map(() => false),
+    );
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const [k, d] of defs) {
+      const w = wild.get(k)!;
+      for (const cq of d.cqs ?? []) {
+        cq.outs.forEach((t0, i) => {
+          if (w[i]) return;
+          const t = cq.s.deref(t0);
+          if (t.k !== 'v') return;
+          const occ = cq.occ.get(t.n) ?? [];
+          if (occ.every((o) => o.tab !== undefined && (wild.get(o.tab.key)?.[o.tab.col] ?? false))) {
+            w[i] = true;
+            changed = true;
+          }
+        });
+      }
+    }
+  }
+  return wild;
+}
+
+/** Strongly connected components, dependencies first (Tarjan). */
+function sccs(defs: Map<string, TabDef>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const out: string[][] = [];
+  let i = 0;
+  const visit = (k: string) => {
+    index.set(k, i);
+    low.set(k, i++);
+    stack.push(k);
+    on.add(k);
+    for (const n of refs(defs.get(k)!.cqs ?? [])) {
+      if (!index.has(n)) {
+        visit(n);
+        low.set(k, Math.min(low.get(k)!, low.get(n)!));
+      } else if (on.has(n)) {
+        low.set(k, Math.min(low.get(k)!, index.get(n)!));
+      }
+    }
+    if (low.get(k) === index.get(k)) {
+      const comp: string[] = [];
+      let n: string;
+      do {
+        n = stack.pop()!;
+        on.delete(n);
+        comp.push(n);
+      } while (n !== k);
+      out.push(comp);
+    }
+  };
+  for (const k of defs.keys()) if (!index.has(k)) visit(k);
+  return out;
+}
+
+function print(
+  root: CQ[],
+  defs: Map<string, TabDef>,
+  cqCount: number,
+  shape: QueryShape,
+  o: CompileOptions,
+): CompiledQuery {
+  const wild = wildColumns(defs);
+  const pr = new Printer(defs, wild);
+  const extra = Array.from({ length: o.extraParams ?? 0 }, (_, index) => pr.param({ kind: 'extra', index }));
+  const comps = sccs(defs);
+  const recursive = (comp: string[]) =>
+    comp.length > 1 || (defs.get(comp[0]!)!.cqs ?? []).some((cq) => refs([cq]).has(comp[0]!));
+  const cteable =
+    !o.forceNaive &&
+    comps.every((comp) => {
+      if (comp.length > 1) return false;
+      const key = comp[0]!;
+      return (defs.get(key)!.cqs ?? []).every((cq) => {
+        const r = selfRefs(cq, key);
+        return r.atoms <= 1 && !r.nested;
+      });
+    });
+  const defCols = (d: TabDef) => Array.from({ length: Math.max(1, d.freeCodes.length) }, (_, i) => `c${i}`);
+  const defBody = (d: TabDef): string => {
+    const cqs = [...(d.cqs ?? [])].sort((a, b) => selfRefs(a, d.key).atoms - selfRefs(b, d.key).atoms);
+    if (cqs.length === 0)
+      return `SELECT ${defCols(d)
+        .map((c) => `0 AS ${c}`)
+        .join(', ')} WHERE 0`;
+    const parts = cqs.map((cq) => pr.select(cq, pr.outputs(cq, 'c')));
+    if (selfRefs(cqs[0]!, d.key).atoms > 0) {
+      parts.unshift(
+        `SELECT ${defCols(d)
+          .map((c) => `0 AS ${c}`)
+          .join(', ')} WHERE 0`,
+      );
+    }
+    return parts.join('\nUNION\n');
+  };
+  const ctes: string[] = [];
+  const tempDdl: string[] = [];
+  const fixpoint: FixpointGroup[] = [];
+  const names = new Map<number, string>();
+  const pendingSteps: { group: FixpointGroup; tbl: string; body: string }[] = [];
+  for (const comp of comps) {
+    if (cteable) {
+      const d = defs.get(comp[0]!)!;
+      names.set(d.id, `r${d.id}`);
+      ctes.push(`r${d.id}(${defCols(d).join(', ')}) AS (${defBody(d)})`);
+      continue;
+    }
+    const group: FixpointGroup = { reset: [], steps: [], recursive: recursive(comp) };
+    for (const key of comp) {
+      const d = defs.get(key)!;
+      const tbl = `${o.tempPrefix ?? 'q'}_r${d.id}`;
+      names.set(d.id, `temp.${tbl}`);
+      const cols = defCols(d).join(', ');
+      tempDdl.push(`CREATE TEMP TABLE IF NOT EXISTS ${tbl}(${cols}, PRIMARY KEY(${cols})) WITHOUT ROWID`);
+      group.reset.push(`DELETE FROM temp.${tbl}`);
+      pendingSteps.push({ group, tbl, body: (d.cqs ?? []).length === 0 ? '' : defBody(d) });
+    }
+    fixpoint.push(group);
+  }
+  let body: string;
+  if (o.mode === 'exists') {
+    body = root.length === 0 ? '0' : root.map((cq) => `EXISTS(${pr.select(cq, ['1'])})`).join('\nOR ');
+  } else {
+    const n = Math.max(1, shape.outputs.length);
+    body =
+      root.length === 0
+        ? `SELECT ${Array.from({ length: n }, (_, i) => `NULL AS o${i}`).join(', ')} WHERE 0`
+        : root.map((cq) => pr.select(cq, pr.outputs(cq, 'o'))).join('\nUNION\n');
+  }
+  const paramCols = pr.params.map((_, i) => `p${i}`);
+  const paramVals = pr.params.map((p, i) =>
+    p.kind === 'num' || p.kind === 'now' || p.kind === 'int' ? `CAST(?${i + 1} AS INTEGER)` : `?${i + 1}`,
+  );
+  const pCte =
+    pr.params.length > 0
+      ? [`p(${paramCols.join(', ')}) AS MATERIALIZED (SELECT ${paramVals.join(', ')})`]
+      : [];
+  const subst = (sql: string) => sql.replace(/\u0001(\d+)\u0001/g, (_, id: string) => names.get(Number(id))!);
+  const all = [...pCte, ...ctes.map(subst)];
+  const withClause = all.length > 0 ? `WITH RECURSIVE ${all.join(',\n')}\n` : '';
+  const pWith = pCte.length > 0 ? `WITH ${pCte[0]}\n` : '';
+  for (const s of pendingSteps) {
+    if (s.body !== '') s.group.steps.push(`${pWith}INSERT OR IGNORE INTO temp.${s.tbl} ${subst(s.body)}`);
+  }
+  return {
+    with: withClause,
+    body: subst(body),
+    extra,
+    params: pr.params,
+    tempDdl,
+    fixpoint,
+    cqCount,
+    wildOutputs: shape.outputs.map(() => true),
+  };
+}
+
+export type { CQ };

@@ -1,0 +1,11 @@
+export { compileQuery } from './compile.ts';
+export type {
+  Catalog,
+  CompiledQuery,
+  CompiledSql,
+  CompileOptions,
+  FixpointGroup,
+  ParamRef,
+  QueryArg,
+  QueryShape,
+} from './types.ts';

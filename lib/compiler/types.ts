@@ -1,0 +1,100 @@
+import type { Rule, Value } from '../polar/ast.ts';
+
+/** What the compiler needs to know about the stored data and the policy. */
+export interface Catalog {
+  /** Code of a type name (stable per database; unknown types get codes no stored value has). */
+  typeCode(name: string): number;
+  /** Interned id of a policy constant. */
+  constId(v: Value): number;
+  /** The table of a stored predicate/arity and, per column, the type codes it may hold (null: any). */
+  table(pred: string, arity: number): { tbl: string; types: (number[] | null)[] } | undefined;
+  /** Rules whose head is pred/arity. */
+  rules(pred: string, arity: number): readonly Rule[];
+}
+
+/** One argument of a query atom. */
+export type QueryArg =
+  /** A query variable (see `QueryShape.vars`). */
+  | { kind: 'var'; name: string }
+  /** A value bound at run time (its type is fixed by `QueryShape.params[slot]`). */
+  | { kind: 'param'; slot: number }
+  /** A value known at compile time. */
+  | { kind: 'const'; value: Value };
+
+/** A conjunctive query over predicates: what authorize/list/actions/evaluate_query/tests ask. */
+export interface QueryShape {
+  atoms: { pred: string; args: QueryArg[] }[];
+  /** Variable -> allowed concrete types (null: any), and an optional id-set parameter slot. */
+  vars: Record<string, { types: string[] | null; set?: number }>;
+  /** Parameter slot -> type name of the value bound at run time. */
+  params: string[];
+  /** Variables whose values are returned, in column order (`o0`, `o1`, ...). */
+  outputs: string[];
+}
+
+/** How one `?N` is bound at run time. */
+export type ParamRef =
+  /** The interned id of request parameter `slot`. */
+  | { kind: 'id'; slot: number }
+  /** The integer value (decimal text) of request parameter `slot`. */
+  | { kind: 'num'; slot: number }
+  /** The canonical key text of request parameter `slot`. */
+  | { kind: 'key'; slot: number }
+  /** A JSON array of the interned ids of the id-set parameter `slot`. */
+  | { kind: 'ids'; slot: number }
+  /** `@current_unix_time`, from the engine's clock. */
+  | { kind: 'now' }
+  /** A policy string constant (string comparisons). */
+  | { kind: 'text'; value: string }
+  /** A policy integer constant (decimal text). */
+  | { kind: 'int'; value: string }
+  /** Extra parameter `index` supplied by the caller (pagination and the like). */
+  | { kind: 'extra'; index: number };
+
+/** Compiler output, kysely style: SQL text plus how to bind its parameters. */
+export interface CompiledSql {
+  sql: string;
+  params: ParamRef[];
+}
+
+/** A group of recursive relations computed by naive iteration before the main statement. */
+export interface FixpointGroup {
+  /** Statements emptying the group's TEMP tables. */
+  reset: string[];
+  /** INSERT OR IGNORE statements; repeated until a full round inserts nothing. */
+  steps: string[];
+  /** True when the group is recursive (otherwise one round is enough). */
+  recursive: boolean;
+}
+
+/** A compiled query. Every statement starts with the same `WITH` prefix and binds `params`. */
+export interface CompiledQuery {
+  /** The WITH clause (parameters CTE plus recursive CTEs), possibly empty. */
+  with: string;
+  /** exists mode: a boolean expression; rows mode: a compound SELECT with columns o0..oN-1. */
+  body: string;
+  /** Expressions reading the caller's extra parameters, in order. */
+  extra: string[];
+  params: ParamRef[];
+  /** TEMP tables to create once (naive fixpoint mode). */
+  tempDdl: string[];
+  fixpoint: FixpointGroup[];
+  /** Number of conjunctive queries generated (after pruning). */
+  cqCount: number;
+  /** Output columns that may hold wildcard encodings. */
+  wildOutputs: boolean[];
+}
+
+/** Compiler options. */
+export interface CompileOptions {
+  /** `exists` for yes/no questions, `rows` for distinct output rows. */
+  mode: 'exists' | 'rows';
+  /** Maximum conjunctive queries before giving up with `query-too-expensive`. Default 4096. */
+  maxCqs?: number;
+  /** Number of extra caller parameters to reserve. Default 0. */
+  extraParams?: number;
+  /** Evaluate every recursive relation by naive iteration over TEMP tables (no CTEs). Default false. */
+  forceNaive?: boolean;
+  /** Prefix for TEMP table names (unique per compiled query in one connection). Default `q`. */
+  tempPrefix?: string;
+}

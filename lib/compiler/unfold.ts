@@ -1,0 +1,379 @@
+import { DomainError } from '../errors.ts';
+import type { Literal, Rule, Term } from '../polar/ast.ts';
+import { type AtomRef, type CallGoal, type Cond, INTEGER_CODE, State, type T } from './state.ts';
+import type { Catalog } from './types.ts';
+
+/** A goal still to be solved in one conjunctive query. */
+export type Goal =
+  | { k: 'call'; goal: CallGoal }
+  | { k: 'not'; goal: CallGoal }
+  | { k: 'eq'; a: T; b: T }
+  | { k: 'cmp'; op: '!=' | '<' | '<=' | '>' | '>='; a: T; b: T }
+  | { k: 'in'; a: T; list: T[] }
+  | { k: 'isa'; t: T; codes: number[] };
+
+/** A call pattern evaluated as a (possibly recursive) relation of its free positions. */
+export interface TabDef {
+  id: number;
+  key: string;
+  pred: string;
+  /** Per argument: a bound term (constant or parameter) or the index of a free column. */
+  template: ({ bound: T } | { free: number })[];
+  freeCodes: (number[] | null)[];
+  cqs?: CQ[];
+}
+
+/** Thrown when a call pattern repeats among its ancestors: the compile restarts with it tabled. */
+export class RecursionSignal {
+  constructor(readonly def: TabDef) {}
+}
+
+/** A negated goal with the sub-queries that must all be empty. */
+export interface Negation {
+  subs: CQ[];
+}
+
+/** A finished conjunctive query with its aliases and variable occurrences. */
+export interface CQ {
+  s: State;
+  outs: T[];
+  aliases: string[];
+  /** root variable -> column expressions (with the tabled pattern and column when from a relation) */
+  occ: Map<string, { expr: string; tab?: { key: string; col: number }; codes: number[] | null }[]>;
+  /** Arguments of atoms that are not variables: column must equal the term. */
+  fixed: { expr: string; tab?: { key: string; col: number }; t: T }[];
+  negs: Negation[];
+}
+
+const MAX_DEPTH = 100;
+
+/** Query-directed unfolding of rules into conjunctive queries. */
+export class Unfolder {
+  cqCount = 0;
+  private fresh = 0;
+  private alias = 0;
+
+  constructor(
+    private readonly catalog: Catalog,
+    readonly tabled: Map<string, TabDef>,
+    private readonly maxCqs: number,
+  ) {}
+
+  /** Unfolds goals from a state; calls emit for every finished conjunctive query. */
+  solve(s: State, goals: readonly Goal[], emit: (s: State) => void): void {
+    if (goals.length === 0) {
+      emit(s);
+      return;
+    }
+    const [g, ...rest] = goals as [Goal, ...Goal[]];
+    switch (g.k) {
+      case 'isa':
+        if (s.isa(g.t, g.codes)) this.solve(s, rest, emit);
+        return;
+      case 'eq':
+        if (s.unify(g.a, g.b)) this.solve(s, rest, emit);
+        return;
+      case 'cmp':
+        s.conds.push({ k: 'cmp', op: g.op, a: g.a, b: g.b });
+        this.solve(s, rest, emit);
+        return;
+      case 'not':
+        s.conds.push({ k: 'not', goal: g.goal });
+        this.solve(s, rest, emit);
+        return;
+      case 'in':
+        for (const el of g.list) {
+          const s2 = s.clone();
+          if (s2.unify(g.a, el)) this.solve(s2, rest, emit);
+        }
+        return;
+      case 'call':
+        this.call(s, g.goal, rest, emit);
+        return;
+      default: {
+        const never: never = g;
+        throw new Error(`unknown goal ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private call(s: State, goal: CallGoal, rest: readonly Goal[], emit: (s: State) => void): void {
+    const args = goal.args.map((a) => s.deref(a));
+    const key = patternKey(s, goal.pred, args);
+    const def = this.tabled.get(key);
+    if (def !== undefined) {
+      const free: T[] = [];
+      args.forEach((a, i) => {
+        const tp = def.template[i];
+        if (tp !== undefined && 'free' in tp && free[tp.free] === undefined) free[tp.free] = a;
+      });
+      for (let i = 0; i < free.length; i++) {
+        const a = free[i]!;
+        if (a.k === 'v' && !s.narrow(a.n, def.freeCodes[i] ?? null)) return;
+      }
+      s.atoms.push({ src: { k: 'tab', key }, args: free });
+      this.solve(s, rest, emit);
+      return;
+    }
+    if (goal.stack.includes(key))
+      throw new RecursionSignal(makeDef(this.tabled.size + 1, key, goal.pred, s, args));
+    if (goal.stack.length > MAX_DEPTH) {
+      throw new DomainError('query-too-expensive', `rule unfolding deeper than ${MAX_DEPTH} at ${goal.pred}`);
+    }
+    this.expand(s, { pred: goal.pred, args, stack: [...goal.stack, key] }, rest, emit);
+  }
+
+  /** The options of a call: its stored facts and each rule with a unifiable head. */
+  expand(s: State, goal: CallGoal, rest: readonly Goal[], emit: (s: State) => void): void {
+    const { pred, args } = goal;
+    const table = this.catalog.table(pred, args.length);
+    if (table !== undefined) {
+      const s2 = s.clone();
+      if (edbTypesFit(s2, args, table.types)) {
+        s2.atoms.push({ src: { k: 'edb', tbl: table.tbl, types: table.types }, args });
+        this.solve(s2, rest, emit);
+      }
+    }
+    for (const rule of this.catalog.rules(pred, args.length)) {
+      const s2 = s.clone();
+      const { head, body } = this.rename(rule, goal.stack);
+      if (head.every((h, i) => s2.unify(h, args[i]!))) this.solve(s2, [...body, ...rest], emit);
+    }
+  }
+
+  private rename(rule: Rule, stack: readonly string[]): { head: T[]; body: Goal[] } {
+    const names = new Map<string, T>();
+    const term = (t: Term): T => {
+      switch (t.kind) {
+        case 'var': {
+          let v = names.get(t.name);
+          if (v === undefined) {
+            v = { k: 'v', n: `v${this.fresh++}_${t.name}` };
+            names.set(t.name, v);
+          }
+          return v;
+        }
+        case 'value':
+          return {
+            k: 'c',
+            id: this.catalog.constId(t.value),
+            code: this.catalog.typeCode(t.value.type),
+            value: t.value,
+          };
+        case 'now':
+          return { k: 'now' };
+        default: {
+          const never: never = t;
+          throw new Error(`unknown term ${JSON.stringify(never)}`);
+        }
+      }
+    };
+    const head = rule.head.args.map(term);
+    const rank = (l: Literal): number =>
+      l.kind === 'isa'
+        ? 0
+        : l.kind === 'cmp' && l.op === '='
+          ? 1
+          : l.kind === 'in'
+            ? 2
+            : l.kind === 'call'
+              ? 3
+              : 4;
+    const body = [...rule.body]
+      .sort((a, b) => rank(a) - rank(b))
+      .map((l): Goal => {
+        switch (l.kind) {
+          case 'isa':
+            return {
+              k: 'isa',
+              t: term({ kind: 'var', name: l.var }),
+              codes: l.types.map((n) => this.catalog.typeCode(n)),
+            };
+          case 'cmp':
+            return l.op === '='
+              ? { k: 'eq', a: term(l.left), b: term(l.right) }
+              : { k: 'cmp', op: l.op, a: term(l.left), b: term(l.right) };
+          case 'in':
+            return { k: 'in', a: term(l.left), list: l.list.map(term) };
+          case 'call':
+            return { k: 'call', goal: { pred: l.atom.pred, args: l.atom.args.map(term), stack } };
+          case 'not':
+            return { k: 'not', goal: { pred: l.atom.pred, args: l.atom.args.map(term), stack } };
+          default: {
+            const never: never = l;
+            throw new Error(`unknown literal ${JSON.stringify(never)}`);
+          }
+        }
+      });
+    return { head, body };
+  }
+
+  /** Unfolds goals from a fresh or given state into finished conjunctive queries. */
+  unfold(s: State, goals: Goal[], outs: T[]): CQ[] {
+    const out: CQ[] = [];
+    this.solve(s, goals, (done) => {
+      if (++this.cqCount > this.maxCqs) {
+        throw new DomainError(
+          'query-too-expensive',
+          `query needs more than ${this.maxCqs} conjunctive queries`,
+        );
+      }
+      out.push(this.finish(done, outs));
+    });
+    return out;
+  }
+
+  /** Unfolds the definition of a tabled pattern (its free positions are the outputs). */
+  unfoldDef(def: TabDef): CQ[] {
+    const s = new State();
+    const free = def.freeCodes.map((codes, i): T => {
+      const n = `f${def.id}_${i}`;
+      if (codes !== null) s.types.set(n, [...codes]);
+      return { k: 'v', n };
+    });
+    const args = def.template.map((tp) => ('bound' in tp ? tp.bound : free[tp.free]!));
+    const out: CQ[] = [];
+    this.expand(s, { pred: def.pred, args, stack: [def.key] }, [], (done) => {
+      if (++this.cqCount > this.maxCqs) {
+        throw new DomainError(
+          'query-too-expensive',
+          `query needs more than ${this.maxCqs} conjunctive queries`,
+        );
+      }
+      out.push(this.finish(done, free));
+    });
+    return out;
+  }
+
+  /** Assigns aliases, collects variable occurrences and unfolds negations as sub-queries. */
+  private finish(s: State, outs: T[]): CQ {
+    const aliases = s.atoms.map(() => `t${this.alias++}`);
+    const occ: CQ['occ'] = new Map();
+    const fixed: CQ['fixed'] = [];
+    s.atoms.forEach((a, i) => {
+      const al = aliases[i]!;
+      a.args.forEach((arg, j) => {
+        const { expr, tab, codes } = column(a, al, j);
+        const t = s.deref(arg);
+        if (t.k === 'v') {
+          const list = occ.get(t.n) ?? [];
+          list.push({ expr, tab, codes });
+          occ.set(t.n, list);
+        } else {
+          fixed.push({ expr, tab, t });
+        }
+      });
+    });
+    const negs: Negation[] = [];
+    for (const c of s.conds) {
+      if (c.k !== 'not') continue;
+      const sub = s.clone();
+      sub.atoms = [];
+      sub.conds = [];
+      for (const [n, list] of occ) {
+        const first = list.find((o) => o.tab === undefined) ?? list[0]!;
+        sub.bind.set(n, { k: 'x', sql: first.expr, codes: s.varTypes(n) });
+      }
+      const subs = this.unfold(sub, [{ k: 'call', goal: c.goal }], []);
+      negs.push({ subs });
+    }
+    return { s, outs, aliases, occ, fixed, negs };
+  }
+}
+
+/** The SQL expression of column j of an atom, its tabled origin and the types it may hold. */
+function column(
+  a: AtomRef,
+  alias: string,
+  j: number,
+): { expr: string; tab?: { key: string; col: number }; codes: number[] | null } {
+  switch (a.src.k) {
+    case 'edb':
+      return { expr: `${alias}.a${j}`, codes: a.src.types[j] ?? null };
+    case 'tab':
+      return { expr: `${alias}.c${j}`, tab: { key: a.src.key, col: j }, codes: null };
+    case 'set':
+      return { expr: `${alias}.value`, codes: [a.src.code] };
+    default: {
+      const never: never = a.src;
+      throw new Error(`unknown source ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function edbTypesFit(s: State, args: T[], types: (number[] | null)[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const codes = types[i] ?? null;
+    if (codes === null) continue;
+    const a = s.deref(args[i]!);
+    switch (a.k) {
+      case 'v':
+        if (!s.narrow(a.n, codes)) return false;
+        break;
+      case 'c':
+      case 'p':
+        if (!codes.includes(a.code)) return false;
+        break;
+      case 'x':
+        if (a.codes !== null && !a.codes.some((c) => codes.includes(c))) return false;
+        break;
+      case 'now':
+        if (!codes.includes(INTEGER_CODE)) return false;
+        break;
+      default: {
+        const never: never = a;
+        throw new Error(`unknown term ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  return true;
+}
+
+/** The call pattern: predicate plus, per argument, a bound term or a free variable with its types. */
+export function patternKey(s: State, pred: string, args: T[]): string {
+  const seen = new Map<string, number>();
+  const parts = args.map((a, i) => {
+    switch (a.k) {
+      case 'c':
+        return `c${a.id}`;
+      case 'p':
+        return `p${a.slot}`;
+      case 'now':
+        return 'n';
+      case 'x':
+        return `x${a.codes?.join('.') ?? '*'}`;
+      case 'v': {
+        const first = seen.get(a.n);
+        if (first !== undefined) return `=${first}`;
+        seen.set(a.n, i);
+        return `v${s.varTypes(a.n)?.join('.') ?? '*'}`;
+      }
+      default: {
+        const never: never = a;
+        throw new Error(`unknown term ${JSON.stringify(never)}`);
+      }
+    }
+  });
+  return `${pred}/${args.length}(${parts.join(',')})`;
+}
+
+function makeDef(id: number, key: string, pred: string, s: State, args: T[]): TabDef {
+  const template: TabDef['template'] = [];
+  const freeCodes: (number[] | null)[] = [];
+  const seen = new Map<string, number>();
+  for (const a of args) {
+    if (a.k === 'c' || a.k === 'p' || a.k === 'now') {
+      template.push({ bound: a });
+    } else if (a.k === 'v' && seen.has(a.n)) {
+      template.push({ free: seen.get(a.n)! });
+    } else {
+      const idx = freeCodes.length;
+      if (a.k === 'v') seen.set(a.n, idx);
+      freeCodes.push(a.k === 'v' ? s.varTypes(a.n) : a.codes);
+      template.push({ free: idx });
+    }
+  }
+  return { id, key, pred, template, freeCodes };
+}
+
+export type { Cond };

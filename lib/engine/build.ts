@@ -1,0 +1,184 @@
+import type { Database, SqlJsStatic, Statement } from 'sql.js';
+import { DomainError } from '../errors.ts';
+import type { Fact, Literal, Policy, Term, Value } from '../polar/ast.ts';
+import { canonicalKey } from './intern.ts';
+import {
+  BASE_SCHEMA,
+  col,
+  factIndexDdl,
+  factTable,
+  factTableDdl,
+  MAX_TYPE_CODE,
+  PRIMITIVE_CODES,
+  TYPE_SPAN,
+  writeMeta,
+} from './schema.ts';
+
+/** Snapshot schema version written to `meta.format`. */
+export const DB_FORMAT = '1';
+
+interface TableState {
+  tbl: string;
+  arity: number;
+  insert: Statement;
+  types: Set<number>[];
+}
+
+function atomsOf(policy: Policy): { pred: string; arity: number; terms: Term[] }[] {
+  const out: { pred: string; arity: number; terms: Term[] }[] = [];
+  for (const r of policy.rules) {
+    out.push({ pred: r.head.pred, arity: r.head.args.length, terms: r.head.args });
+    for (const l of r.body) out.push(...literalAtoms(l));
+  }
+  return out;
+}
+
+function literalAtoms(l: Literal): { pred: string; arity: number; terms: Term[] }[] {
+  switch (l.kind) {
+    case 'call':
+    case 'not':
+      return [{ pred: l.atom.pred, arity: l.atom.args.length, terms: l.atom.args }];
+    case 'cmp':
+      return [{ pred: '', arity: -1, terms: [l.left, l.right] }];
+    case 'in':
+      return [{ pred: '', arity: -1, terms: [l.left, ...l.list] }];
+    case 'isa':
+      return [];
+    default: {
+      const never: never = l;
+      throw new Error(`unknown literal ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * Builds a snapshot database: schema, interned facts (the policy's own facts included), indexes,
+ * ANALYZE and `meta.policy_sources`. Everything happens in one transaction with journal_mode=MEMORY.
+ */
+export function buildDatabase(sql: SqlJsStatic, policy: Policy, facts: Iterable<Fact>): Database {
+  const db = new sql.Database();
+  try {
+    db.exec('PRAGMA journal_mode=MEMORY');
+    db.exec(BASE_SCHEMA);
+    db.exec('BEGIN');
+    const types = new Map<string, number>(Object.entries(PRIMITIVE_CODES));
+    const codeOf = (name: string): number => {
+      let c = types.get(name);
+      if (c === undefined) {
+        c = types.size + 1;
+        if (c > MAX_TYPE_CODE) throw new DomainError('bad-request', `too many types (${c})`);
+        types.set(name, c);
+      }
+      return c;
+    };
+    for (const t of policy.types) codeOf(t.name);
+
+    const ids = new Map<string, number>();
+    const seq = new Map<number, number>();
+    const insVal = db.prepare('INSERT INTO vals(id, key) VALUES (?, ?)');
+    const intern = (v: Value): number => {
+      const key = canonicalKey(v);
+      const code = codeOf(v.type);
+      const k = `${code}\u0000${key}`;
+      let id = ids.get(k);
+      if (id === undefined) {
+        const n = (seq.get(code) ?? 0) + 1;
+        seq.set(code, n);
+        id = code * TYPE_SPAN + n;
+        ids.set(k, id);
+        insVal.run([id, key]);
+      }
+      return id;
+    };
+
+    const tables = new Map<string, TableState>();
+    const tableFor = (pred: string, arity: number): TableState | undefined => {
+      if (arity < 1) return undefined;
+      const k = `${pred}/${arity}`;
+      let t = tables.get(k);
+      if (t === undefined) {
+        const tbl = factTable(pred, arity);
+        db.exec(factTableDdl(tbl, arity));
+        const ph = Array.from({ length: arity }, () => '?').join(', ');
+        const insert = db.prepare(`INSERT OR IGNORE INTO ${tbl} VALUES (${ph})`);
+        t = { tbl, arity, insert, types: Array.from({ length: arity }, () => new Set<number>()) };
+        tables.set(k, t);
+        db.run('INSERT INTO preds(name, arity, tbl, types) VALUES (?, ?, ?, ?)', [pred, arity, tbl, '[]']);
+      }
+      return t;
+    };
+    for (const s of policy.signatures) tableFor(s.predicate, s.argTypes.length);
+    for (const a of atomsOf(policy)) {
+      if (a.arity >= 0) tableFor(a.pred, a.arity);
+      for (const t of a.terms) if (t.kind === 'value') intern(t.value);
+    }
+
+    let count = 0;
+    const add = (f: Fact): void => {
+      if (typeof f?.predicate !== 'string' || !Array.isArray(f.args) || f.args.length === 0) {
+        throw new DomainError('bad-request', `malformed fact ${JSON.stringify(f)}`);
+      }
+      const t = tableFor(f.predicate, f.args.length)!;
+      const row = f.args.map((v, i) => {
+        const id = intern(v);
+        t.types[i]!.add(Math.floor(id / TYPE_SPAN));
+        return id;
+      });
+      t.insert.run(row);
+      count += db.getRowsModified();
+    };
+    for (const f of policy.facts) add(f);
+    for (const f of facts) add(f);
+    insVal.free();
+
+    db.run('UPDATE vals SET num = CAST(key AS INTEGER) WHERE id BETWEEN ? AND ?', [
+      2 * TYPE_SPAN,
+      3 * TYPE_SPAN - 1,
+    ]);
+    db.exec('CREATE INDEX vals_key ON vals(key, id)');
+    const setTypes = db.prepare('UPDATE preds SET types = ? WHERE tbl = ?');
+    for (const t of tables.values()) {
+      t.insert.free();
+      const idx = factIndexDdl(t.tbl, t.arity);
+      if (idx !== undefined) db.exec(idx);
+      setTypes.run([JSON.stringify(t.types.map((s) => [...s].sort((a, b) => a - b))), t.tbl]);
+    }
+    setTypes.free();
+    const insType = db.prepare('INSERT INTO types(code, name) VALUES (?, ?)');
+    for (const [name, code] of types) insType.run([code, name]);
+    insType.free();
+    writeMeta(db, 'policy_sources', JSON.stringify(policy.sources));
+    writeMeta(db, 'fact_count', String(count));
+    writeMeta(db, 'format', DB_FORMAT);
+    db.exec('COMMIT');
+    db.exec('ANALYZE');
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/** Opens a snapshot database from its bytes (the bytes are copied by sql.js). */
+export function openDatabase(sql: SqlJsStatic, bytes: Uint8Array): Database {
+  const db = new sql.Database(bytes);
+  try {
+    const res = db.exec("SELECT value FROM meta WHERE key = 'format'");
+    if (String(res[0]?.values[0]?.[0]) !== DB_FORMAT) {
+      throw new DomainError(
+        'snapshot-unsupported',
+        `unsupported database format ${String(res[0]?.values[0]?.[0])}`,
+      );
+    }
+  } catch (e) {
+    db.close();
+    if (e instanceof DomainError) throw e;
+    throw new DomainError('snapshot-corrupt', 'database is not a snapshot', { cause: e });
+  }
+  return db;
+}
+
+/** Column list `a0, a1, ...` for an arity. */
+export function colList(arity: number): string {
+  return Array.from({ length: arity }, (_, i) => col(i)).join(', ');
+}

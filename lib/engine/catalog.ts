@@ -1,0 +1,68 @@
+import type { Catalog } from '../compiler/index.ts';
+import type { Policy, Rule, Value } from '../polar/ast.ts';
+import type { Interner } from './intern.ts';
+import type { PredInfo } from './schema.ts';
+
+/** Extra column types a request's context facts bring, keyed `pred/arity`. */
+export type ContextTypes = Map<string, Set<number>[]>;
+
+/** The compiler's view of one database + policy (optionally widened by context facts). */
+export class EngineCatalog implements Catalog {
+  private readonly rulesBy = new Map<string, Rule[]>();
+  private readonly preds = new Map<string, PredInfo>();
+
+  constructor(
+    private readonly interner: Interner,
+    policy: Policy,
+    preds: PredInfo[],
+    private readonly context?: ContextTypes,
+  ) {
+    for (const r of policy.rules) {
+      const k = `${r.head.pred}/${r.head.args.length}`;
+      const list = this.rulesBy.get(k) ?? [];
+      list.push(r);
+      this.rulesBy.set(k, list);
+    }
+    for (const p of preds) this.preds.set(`${p.name}/${p.arity}`, p);
+  }
+
+  /** The same catalog with a request's context fact types added. */
+  withContext(context: ContextTypes): EngineCatalog {
+    const c = Object.create(EngineCatalog.prototype) as EngineCatalog;
+    Object.assign(c, this, { context });
+    return c;
+  }
+
+  pred(pred: string, arity: number): PredInfo | undefined {
+    return this.preds.get(`${pred}/${arity}`);
+  }
+
+  allPreds(): PredInfo[] {
+    return [...this.preds.values()];
+  }
+
+  typeCode(name: string): number {
+    return this.interner.typeCode(name);
+  }
+
+  constId(v: Value): number {
+    return this.interner.constId(v);
+  }
+
+  table(pred: string, arity: number): { tbl: string; types: (number[] | null)[] } | undefined {
+    const p = this.preds.get(`${pred}/${arity}`);
+    if (p === undefined) return undefined;
+    const extra = this.context?.get(`${pred}/${arity}`);
+    const types = p.types.map((codes, i) => {
+      const more = extra?.[i];
+      return more === undefined ? codes : [...new Set([...codes, ...more])].sort((a, b) => a - b);
+    });
+    // an empty stored table (and no context rows) can never match
+    if (types.some((t) => t.length === 0)) return undefined;
+    return { tbl: p.tbl, types };
+  }
+
+  rules(pred: string, arity: number): readonly Rule[] {
+    return this.rulesBy.get(`${pred}/${arity}`) ?? [];
+  }
+}

@@ -1,0 +1,503 @@
+import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
+import { type CompiledQuery, compileQuery, type QueryArg, type QueryShape } from '../compiler/index.ts';
+import { DomainError } from '../errors.ts';
+import type { Fact, Policy, Value } from '../polar/ast.ts';
+import { EngineCatalog } from './catalog.ts';
+import { type Bindings, PreparedQuery } from './exec.ts';
+import { canonicalKey, Interner, isWildcard } from './intern.ts';
+import { ContextWriter, type RequestScope } from './request.ts';
+import { readMeta, readPreds, readTypes, TYPE_SPAN } from './schema.ts';
+import type {
+  ActionsRequest,
+  AuthorizeRequest,
+  Engine,
+  EngineLimits,
+  EvaluateQueryRequest,
+  FactPattern,
+  ListRequest,
+  ListResult,
+  PolicyMetadataResult,
+  QueryRow,
+  ValuePattern,
+} from './types.ts';
+
+/** Options of `createEngine`. */
+export interface EngineOptions {
+  /** Unix time in seconds for `@current_unix_time`. Default: the system clock. */
+  clock?: () => number | bigint;
+  /** Work bounds. Defaults: maxResults 100_000, maxFacts 10_000, maxContextFacts 10_000. */
+  limits?: Partial<EngineLimits>;
+  /** Conjunctive queries one compiled query may have. Default 4096. */
+  maxCqs?: number;
+  /** Compiled statements kept prepared. Default 1000. */
+  maxStatements?: number;
+  /** Rows a recursive (naive fixpoint) evaluation may derive per request. Default 2_000_000. */
+  maxFixpointRows?: number;
+}
+
+/** Default engine limits. */
+export const DEFAULT_LIMITS: EngineLimits = {
+  maxResults: 100_000,
+  maxFacts: 10_000,
+  maxContextFacts: 10_000,
+};
+/** Default page size of `list`. */
+export const LIST_PAGE_SIZE = 10_000;
+
+type Wrap = 'exists' | 'list' | 'rows';
+
+/** A query whose arguments are values, typed variables or the variable of a test assertion. */
+export interface GenericQuery {
+  atoms: { pred: string; args: ({ value: Value } | { var: string })[] }[];
+  vars: Record<string, { types: string[] | null; ids?: string[] | null }>;
+  outputs: string[];
+}
+
+/** The sql.js engine: compiled, cached statements over one snapshot database. */
+export class SqlEngine implements Engine {
+  readonly interner: Interner;
+  private readonly catalog: EngineCatalog;
+  private readonly ctx: ContextWriter;
+  private readonly statements = new Map<string, PreparedQuery>();
+  private readonly limits: EngineLimits;
+  private readonly clock: () => number | bigint;
+  private tempSeq = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly policy: Policy,
+    private readonly options: EngineOptions = {},
+  ) {
+    db.exec('PRAGMA journal_mode=MEMORY');
+    db.exec('PRAGMA locking_mode=EXCLUSIVE');
+    db.exec('SELECT count(*) FROM meta');
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+    this.interner = new Interner(db, readTypes(db));
+    this.catalog = new EngineCatalog(this.interner, policy, readPreds(db));
+    this.ctx = new ContextWriter(db, this.interner, this.limits.maxContextFacts);
+  }
+
+  /** The prepared statement of a shape (compiled on first use, LRU-bounded). */
+  private prepared(scope: RequestScope, key: string, wrap: Wrap, shape: () => QueryShape): PreparedQuery {
+    const k = `${wrap}|${key}|${scope.sig}`;
+    const hit = this.statements.get(k);
+    if (hit !== undefined) {
+      this.statements.delete(k);
+      this.statements.set(k, hit);
+      return hit;
+    }
+    const q = this.compile(shape(), scope, wrap, false);
+    if (this.statements.size >= (this.options.maxStatements ?? 1000)) {
+      const [oldK, old] = this.statements.entries().next().value!;
+      old.free();
+      this.statements.delete(oldK);
+    }
+    this.statements.set(k, q);
+    return q;
+  }
+
+  /** Compiles and prepares; SQL SQLite refuses (nesting limits) is retried with TEMP-table recursion. */
+  private compile(shape: QueryShape, scope: RequestScope, wrap: Wrap, forceNaive: boolean): PreparedQuery {
+    const c = compileQuery(shape, scope.catalog, {
+      mode: wrap === 'exists' ? 'exists' : 'rows',
+      maxCqs: this.options.maxCqs ?? 4096,
+      extraParams: 2,
+      tempPrefix: `q${this.tempSeq++}`,
+      forceNaive,
+    });
+    try {
+      return new PreparedQuery(this.db, c, wrapSql(c, wrap), this.options.maxFixpointRows ?? 2_000_000);
+    } catch (e) {
+      if (forceNaive || c.with === '' || e instanceof DomainError) {
+        throw new DomainError(
+          'query-too-expensive',
+          `query cannot be compiled: ${String((e as Error).message)}`,
+          {
+            cause: e,
+          },
+        );
+      }
+      return this.compile(shape, scope, wrap, true);
+    }
+  }
+
+  private bindings(
+    scope: RequestScope,
+    values: Value[],
+    extra: SqlValue[] = [],
+    sets: number[][] = [],
+  ): Bindings {
+    return {
+      ids: values.map((v) => this.interner.requestId(v, scope.temps)),
+      keys: values.map((v) => canonicalKey(v)),
+      sets,
+      now: this.clock(),
+      extra,
+    };
+  }
+
+  private decode(scope: RequestScope, id: number, key: SqlValue): Value | null {
+    if (isWildcard(id)) return null;
+    const type = this.interner.typeName(Math.floor(id / TYPE_SPAN));
+    if (typeof key === 'string') return { type, id: key };
+    return this.interner.valueOf(id, scope.temps) ?? { type, id: String(id) };
+  }
+
+  authorize(req: AuthorizeRequest): boolean {
+    checkValue(req.actor);
+    checkValue(req.resource);
+    checkString(req.action, 'action');
+    const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
+    const q = this.prepared(
+      scope,
+      `${req.actor.type}\u0000${req.action}\u0000${req.resource.type}`,
+      'exists',
+      () => allowShape(req.actor.type, req.action, req.resource.type),
+    );
+    const b = this.bindings(scope, [req.actor, req.resource]);
+    return this.ctx.run(scope, ctx, () => Number(q.first(b)) === 1);
+  }
+
+  authorizeResources(req: Omit<AuthorizeRequest, 'resource'> & { resources: Value[] }): Value[] {
+    checkValue(req.actor);
+    checkString(req.action, 'action');
+    if (!Array.isArray(req.resources)) throw new DomainError('bad-request', 'resources must be an array');
+    req.resources.forEach(checkValue);
+    const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
+    const work = req.resources.map((r) => ({
+      r,
+      q: this.prepared(scope, `${req.actor.type}\u0000${req.action}\u0000${r.type}`, 'exists', () =>
+        allowShape(req.actor.type, req.action, r.type),
+      ),
+      b: this.bindings(scope, [req.actor, r]),
+    }));
+    return this.ctx.run(scope, ctx, () => work.filter((w) => Number(w.q.first(w.b)) === 1).map((w) => w.r));
+  }
+
+  list(req: ListRequest): ListResult {
+    checkValue(req.actor);
+    checkString(req.action, 'action');
+    checkString(req.resourceType, 'resource type');
+    const page = Math.max(1, Math.min(req.limit ?? LIST_PAGE_SIZE, this.limits.maxResults));
+    const after = req.pageToken ? decodeToken(req.pageToken) : null;
+    const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
+    const q = this.prepared(
+      scope,
+      `${req.actor.type}\u0000${req.action}\u0000${req.resourceType}`,
+      'list',
+      () => ({
+        atoms: [{ pred: 'allow', args: [P0, strConst(req.action), { kind: 'var', name: 'r' }] }],
+        vars: { r: { types: [req.resourceType] } },
+        params: [req.actor.type],
+        outputs: ['r'],
+      }),
+    );
+    const b = this.bindings(scope, [req.actor], [after, page + 1]);
+    const rows = this.ctx.run(scope, ctx, () => q.rows(b, page + 1));
+    const results: string[] = [];
+    let last: string | null = null;
+    for (const row of rows.slice(0, page)) {
+      const id = Number(row[0]);
+      if (isWildcard(id)) {
+        if (!results.includes('*')) results.unshift('*');
+        continue;
+      }
+      const v = this.decode(scope, id, row[1] ?? null);
+      if (v !== null) {
+        results.push(v.id);
+        last = v.id;
+      }
+    }
+    const nextPageToken = rows.length > page && last !== null ? encodeToken(last) : null;
+    return { results, nextPageToken };
+  }
+
+  actions(req: ActionsRequest): string[] {
+    checkValue(req.actor);
+    checkValue(req.resource);
+    const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
+    const q = this.prepared(scope, `${req.actor.type}\u0000${req.resource.type}`, 'rows', () => ({
+      atoms: [{ pred: 'allow', args: [P0, { kind: 'var', name: 'a' }, P1] }],
+      vars: { a: { types: ['String'] } },
+      params: [req.actor.type, req.resource.type],
+      outputs: ['a'],
+    }));
+    const b = this.bindings(scope, [req.actor, req.resource], [this.limits.maxResults]);
+    const rows = this.ctx.run(scope, ctx, () => q.rows(b, this.limits.maxResults));
+    const out = new Set<string>();
+    for (const row of rows) {
+      const v = this.decode(scope, Number(row[0]), row[1] ?? null);
+      out.add(v === null ? '*' : v.id);
+    }
+    return [...out].sort();
+  }
+
+  /** Runs a generic query; rows map each output variable to a value or null (any value). */
+  runQuery(q: GenericQuery, contextFacts?: Fact[], limit?: number): Record<string, Value | null>[] {
+    const params: string[] = [];
+    const values: Value[] = [];
+    const sets: number[][] = [];
+    const setVals: Value[][] = [];
+    const paramOf = new Map<string, number>();
+    const vars: QueryShape['vars'] = {};
+    for (const [name, spec] of Object.entries(q.vars)) {
+      if (spec.ids === undefined || spec.ids === null) {
+        vars[name] = { types: spec.types };
+        continue;
+      }
+      const type = spec.types?.[0];
+      if (type === undefined) throw new DomainError('bad-request', `variable ${name} with ids needs a type`);
+      if (spec.ids.length === 0) return [];
+      if (spec.ids.length === 1) {
+        paramOf.set(name, params.length);
+        params.push(type);
+        values.push({ type, id: spec.ids[0]! });
+      } else {
+        vars[name] = { types: [type], set: setVals.length };
+        setVals.push(spec.ids.map((id) => ({ type, id })));
+      }
+    }
+    const atoms = q.atoms.map((a) => ({
+      pred: a.pred,
+      args: a.args.map((x): QueryArg => {
+        if ('value' in x) {
+          checkValue(x.value);
+          paramOf.set(`\u0000${params.length}`, params.length);
+          params.push(x.value.type);
+          values.push(x.value);
+          return { kind: 'param', slot: params.length - 1 };
+        }
+        const slot = paramOf.get(x.var);
+        if (slot !== undefined) return { kind: 'param', slot };
+        if (vars[x.var] === undefined) throw new DomainError('bad-request', `unknown variable ${x.var}`);
+        return { kind: 'var', name: x.var };
+      }),
+    }));
+    const outputs = q.outputs.filter((o) => vars[o] !== undefined);
+    const shape: QueryShape = { atoms, vars, params, outputs };
+    const max = Math.min(limit ?? this.limits.maxResults, this.limits.maxResults);
+    const { scope, ctx } = this.ctx.scope(this.catalog, contextFacts);
+    for (const vs of setVals) sets.push(vs.map((v) => this.interner.requestId(v, scope.temps)));
+    const pq = this.prepared(scope, JSON.stringify(shape), 'rows', () => shape);
+    const b = this.bindings(scope, values, [max + 1], sets);
+    const rows = this.ctx
+      .run(scope, ctx, () => pq.rows(b, limit === undefined ? max : max + 1))
+      .slice(0, max);
+    return rows.map((row) => {
+      const r: Record<string, Value | null> = {};
+      for (const name of q.outputs) {
+        const slot = paramOf.get(name);
+        if (slot !== undefined) r[name] = values[slot]!;
+      }
+      outputs.forEach((name, i) => {
+        r[name] = this.decode(scope, Number(row[2 * i]), row[2 * i + 1] ?? null);
+      });
+      return r;
+    });
+  }
+
+  evaluateQuery(req: EvaluateQueryRequest): QueryRow[] {
+    const calls = [req.predicate, ...(req.calls ?? [])];
+    const q: GenericQuery = {
+      atoms: calls.map((c) => {
+        if (!Array.isArray(c) || typeof c[0] !== 'string' || !Array.isArray(c[1])) {
+          throw new DomainError('bad-request', `malformed call ${JSON.stringify(c)}`);
+        }
+        return { pred: c[0], args: c[1].map((v) => ({ var: String(v) })) };
+      }),
+      vars: Object.fromEntries(
+        Object.entries(req.constraints ?? {}).map(([k, c]) => [k, { types: [c.type], ids: c.ids }]),
+      ),
+      outputs: Object.keys(req.constraints ?? {}),
+    };
+    const seen = new Set<string>();
+    const out: QueryRow[] = [];
+    for (const row of this.runQuery(q, req.contextFacts, req.limit)) {
+      const r: QueryRow = {};
+      for (const [k, v] of Object.entries(row)) r[k] = v === null ? null : v.id;
+      const key = JSON.stringify(r);
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(r);
+      }
+    }
+    return out;
+  }
+
+  queryFacts(pattern: FactPattern, contextFacts?: Fact[]): Fact[] {
+    checkString(pattern?.predicate, 'predicate');
+    const args = pattern.args.map((p, i) => patternArg(p, i));
+    const q: GenericQuery = {
+      atoms: [{ pred: pattern.predicate, args: args.map((a) => a.arg) }],
+      vars: Object.fromEntries(args.flatMap((a) => (a.var ? [[a.var, { types: a.types }]] : []))),
+      outputs: args.flatMap((a) => (a.var ? [a.var] : [])),
+    };
+    return this.runQuery(q, contextFacts).map((row) => ({
+      predicate: pattern.predicate,
+      args: args.map((a) => {
+        if ('value' in a.arg) return { type: a.arg.value.type, id: canonicalKey(a.arg.value) };
+        const v = row[a.var!];
+        return v ?? { type: a.types?.[0] ?? '*', id: '*' };
+      }),
+    }));
+  }
+
+  getFacts(pattern: { predicate: string | null; args: ValuePattern[] }, limit?: number): Fact[] {
+    const max = Math.max(0, Math.min(limit ?? this.limits.maxFacts, this.limits.maxFacts));
+    const preds = this.catalog
+      .allPreds()
+      .filter(
+        (p) => (pattern.predicate === null || p.name === pattern.predicate) && p.arity >= pattern.args.length,
+      );
+    const out: Fact[] = [];
+    for (const p of preds) {
+      if (out.length >= max) break;
+      const where: string[] = [];
+      const params: SqlValue[] = [];
+      let possible = true;
+      pattern.args.forEach((a, i) => {
+        if (a === null || a === undefined) return;
+        if (a.type !== null && a.id !== null) {
+          const id = this.interner.find({ type: a.type, id: a.id });
+          if (id === undefined) possible = false;
+          where.push(`t.a${i} = ?`);
+          params.push(id ?? null);
+        } else if (a.type !== null) {
+          const code = this.interner.typeCode(a.type);
+          where.push(`t.a${i} BETWEEN ? AND ?`);
+          params.push(code * TYPE_SPAN, (code + 1) * TYPE_SPAN - 1);
+        } else if (a.id !== null) {
+          where.push(`t.a${i} IN (SELECT id FROM vals WHERE key = ?)`);
+          params.push(a.id);
+        }
+      });
+      if (!possible) continue;
+      const cols = Array.from({ length: p.arity }, (_, i) => `t.a${i}, v${i}.key`).join(', ');
+      const joins = Array.from(
+        { length: p.arity },
+        (_, i) => `LEFT JOIN vals v${i} ON v${i}.id = t.a${i}`,
+      ).join(' ');
+      const sql = `SELECT ${cols} FROM ${p.tbl} t ${joins}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} LIMIT ?`;
+      params.push(max - out.length);
+      const st = this.db.prepare(sql);
+      try {
+        st.bind(params);
+        while (st.step()) {
+          const row = st.get();
+          out.push({
+            predicate: p.name,
+            args: Array.from({ length: p.arity }, (_, i) => ({
+              type: this.interner.typeName(Math.floor(Number(row[2 * i]) / TYPE_SPAN)),
+              id: String(row[2 * i + 1]),
+            })),
+          });
+        }
+      } finally {
+        st.free();
+      }
+    }
+    return out;
+  }
+
+  policyMetadata(): PolicyMetadataResult {
+    return { metadata: { resources: structuredClone(this.policy.metadata) } };
+  }
+
+  factCount(): number {
+    return Number(readMeta(this.db, 'fact_count') ?? 0);
+  }
+
+  close(): void {
+    for (const s of this.statements.values()) s.free();
+    this.statements.clear();
+    this.ctx.close();
+    this.interner.close();
+    this.db.close();
+  }
+}
+
+const P0: QueryArg = { kind: 'param', slot: 0 };
+const P1: QueryArg = { kind: 'param', slot: 1 };
+
+function strConst(s: string): QueryArg {
+  return { kind: 'const', value: { type: 'String', id: s } };
+}
+
+function allowShape(actorType: string, action: string, resourceType: string): QueryShape {
+  return {
+    atoms: [{ pred: 'allow', args: [P0, strConst(action), P1] }],
+    vars: {},
+    params: [actorType, resourceType],
+    outputs: [],
+  };
+}
+
+function wrapSql(c: CompiledQuery, wrap: Wrap): string {
+  const [after, lim] = c.extra as [string, string];
+  switch (wrap) {
+    case 'exists':
+      return `${c.with}SELECT ${c.body}`;
+    case 'list':
+      return `${c.with}SELECT r.o0, v.key FROM (${c.body}) r LEFT JOIN vals v ON v.id = r.o0 WHERE ${after} IS NULL OR v.key > ${after} ORDER BY v.key LIMIT ${lim}`;
+    case 'rows': {
+      const n = Math.max(1, c.wildOutputs.length);
+      const cols = Array.from({ length: n }, (_, i) => `r.o${i}, v${i}.key`).join(', ');
+      const joins = Array.from({ length: n }, (_, i) => `LEFT JOIN vals v${i} ON v${i}.id = r.o${i}`).join(
+        ' ',
+      );
+      return `${c.with}SELECT ${cols} FROM (${c.body}) r ${joins} LIMIT ${after}`;
+    }
+    default: {
+      const never: never = wrap;
+      throw new Error(`unknown wrap ${String(never)}`);
+    }
+  }
+}
+
+function patternArg(
+  p: ValuePattern,
+  i: number,
+): { arg: { value: Value } | { var: string }; var?: string; types: string[] | null } {
+  if (p?.type != null && p.id != null) return { arg: { value: { type: p.type, id: p.id } }, types: null };
+  if (p?.type == null && p?.id != null)
+    throw new DomainError('bad-request', `argument ${i} has an id but no type`);
+  const name = `a${i}`;
+  return { arg: { var: name }, var: name, types: p?.type != null ? [p.type] : null };
+}
+
+function checkValue(v: Value): void {
+  canonicalKey(v);
+}
+
+function checkString(s: unknown, what: string): void {
+  if (typeof s !== 'string')
+    throw new DomainError('bad-request', `${what} must be a string, got ${JSON.stringify(s)}`);
+}
+
+function encodeToken(key: string): string {
+  return Buffer.from(JSON.stringify([key]), 'utf8').toString('base64url');
+}
+
+function decodeToken(token: string): string {
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && typeof v[0] === 'string') return v[0];
+  } catch {
+    // fall through to the error below
+  }
+  throw new DomainError('bad-request', `invalid page token "${token}"`);
+}
+
+/**
+ * Creates the engine over a snapshot database (built by `buildDatabase` or opened from bytes).
+ * The engine owns the database: `close()` closes it.
+ */
+export function createEngine(
+  _sql: SqlJsStatic,
+  db: Database,
+  policy: Policy,
+  options: EngineOptions = {},
+): SqlEngine {
+  return new SqlEngine(db, policy, options);
+}

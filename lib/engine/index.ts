@@ -1,0 +1,12 @@
+export { buildDatabase, DB_FORMAT, openDatabase } from './build.ts';
+export {
+  createEngine,
+  DEFAULT_LIMITS,
+  type EngineOptions,
+  type GenericQuery,
+  LIST_PAGE_SIZE,
+  SqlEngine,
+} from './engine.ts';
+export { readMeta, readPolicySources, writeMeta } from './schema.ts';
+export { loadSqlJs } from './sqljs.ts';
+export type * from './types.ts';

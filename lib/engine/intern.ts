@@ -1,0 +1,169 @@
+import type { Database, Statement } from 'sql.js';
+import { DomainError } from '../errors.ts';
+import type { Value } from '../polar/ast.ts';
+import { MAX_TYPE_CODE, TYPE_SPAN } from './schema.ts';
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Validates a value and returns its canonical key (Integers in decimal, Booleans as `true`/`false`). */
+export function canonicalKey(v: Value): string {
+  if (typeof v?.type !== 'string' || v.type === '' || typeof v.id !== 'string') {
+    throw new DomainError('bad-request', `malformed value ${JSON.stringify(v)}`);
+  }
+  if (v.type === 'Integer') {
+    if (!/^[+-]?\d+$/.test(v.id)) throw new DomainError('bad-request', `invalid Integer "${v.id}"`);
+    const n = BigInt(v.id);
+    if (n < INT64_MIN || n > INT64_MAX)
+      throw new DomainError('bad-request', `Integer out of range "${v.id}"`);
+    return n.toString();
+  }
+  if (v.type === 'Boolean' && v.id !== 'true' && v.id !== 'false') {
+    throw new DomainError('bad-request', `invalid Boolean "${v.id}"`);
+  }
+  return v.id;
+}
+
+/** Type code of an id. */
+export function typeOf(id: number): number {
+  return Math.floor(id / TYPE_SPAN);
+}
+
+/** True for the wildcard encodings: 0 (any value) or `code * TYPE_SPAN` (any value of a type). */
+export function isWildcard(id: number): boolean {
+  return id % TYPE_SPAN === 0;
+}
+
+/** Per-request ids for values that are not stored: from the top of their type's range, never stored. */
+export class TempIds {
+  readonly byKey = new Map<string, number>();
+  readonly byId = new Map<number, Value>();
+  private readonly next = new Map<number, number>();
+  constructor(private readonly start = 0) {}
+
+  get(code: number, v: Value, key: string): number {
+    const k = `${code}\u0000${key}`;
+    let id = this.byKey.get(k);
+    if (id === undefined) {
+      const n = this.next.get(code) ?? this.start;
+      this.next.set(code, n + 1);
+      id = code * TYPE_SPAN + (TYPE_SPAN - 1 - n);
+      this.byKey.set(k, id);
+      this.byId.set(id, { type: v.type, id: key });
+    }
+    return id;
+  }
+}
+
+/** Options of the interner. */
+export interface InternerOptions {
+  /** Entries of the value -> id cache. Default 100_000. */
+  cacheSize?: number;
+}
+
+/** Maps typed values to stored ids (bounded LRU cache in front of one prepared lookup). */
+export class Interner {
+  readonly types: Map<string, number>;
+  readonly typeNames = new Map<number, string>();
+  private readonly cache = new Map<string, number>();
+  private readonly cacheSize: number;
+  private readonly lookup: Statement;
+  private readonly reverse: Statement;
+  private nextTempType = MAX_TYPE_CODE;
+  /** Stable temporary ids for policy constants that no stored fact uses. */
+  readonly constants = new TempIds(0);
+  /** Request-scope temporary ids start after the reserved constant range. */
+  static readonly REQUEST_TEMP_START = 1 << 20;
+
+  constructor(
+    private readonly db: Database,
+    types: Map<string, number>,
+    options: InternerOptions = {},
+  ) {
+    this.types = new Map(types);
+    for (const [n, c] of this.types) this.typeNames.set(c, n);
+    this.cacheSize = options.cacheSize ?? 100_000;
+    this.lookup = db.prepare('SELECT id FROM vals WHERE key = ? AND id BETWEEN ? AND ?');
+    this.reverse = db.prepare('SELECT key FROM vals WHERE id = ?');
+  }
+
+  /** The code of a type name; unknown types get a temporary code (no stored value has it). */
+  typeCode(name: string): number {
+    let c = this.types.get(name);
+    if (c === undefined) {
+      c = this.nextTempType--;
+      this.types.set(name, c);
+      this.typeNames.set(c, name);
+    }
+    return c;
+  }
+
+  /** The type name of a code. */
+  typeName(code: number): string {
+    return this.typeNames.get(code) ?? `#${code}`;
+  }
+
+  /** The stored id of a value, or undefined when no stored fact uses it. */
+  find(v: Value): number | undefined {
+    const key = canonicalKey(v);
+    const code = this.typeCode(v.type);
+    const ck = `${code}\u0000${key}`;
+    const hit = this.cache.get(ck);
+    if (hit !== undefined) {
+      // refresh LRU position
+      this.cache.delete(ck);
+      this.cache.set(ck, hit);
+      return hit === 0 ? undefined : hit;
+    }
+    const lo = code * TYPE_SPAN;
+    this.lookup.bind([key, lo + 1, lo + TYPE_SPAN - 1]);
+    const id = this.lookup.step() ? Number(this.lookup.get()[0]) : 0;
+    this.lookup.reset();
+    if (this.cache.size >= this.cacheSize) {
+      const first = this.cache.keys().next().value;
+      if (first !== undefined) this.cache.delete(first);
+    }
+    this.cache.set(ck, id);
+    return id === 0 ? undefined : id;
+  }
+
+  /** Id of a policy constant: stored id, else a stable temporary id. */
+  constId(v: Value): number {
+    const found = this.find(v);
+    if (found !== undefined) return found;
+    return this.constants.get(this.typeCode(v.type), v, canonicalKey(v));
+  }
+
+  /** Id of a request value: stored id, constant id, else a request-scope temporary id. */
+  requestId(v: Value, temps: TempIds): number {
+    const found = this.find(v);
+    if (found !== undefined) return found;
+    const key = canonicalKey(v);
+    const code = this.typeCode(v.type);
+    const c = this.constants.byKey.get(`${code}\u0000${key}`);
+    return c ?? temps.get(code, v, key);
+  }
+
+  /** The value of an id (stored, constant or temporary); undefined for wildcards. */
+  valueOf(id: number, temps?: TempIds): Value | undefined {
+    if (isWildcard(id)) return undefined;
+    const t = temps?.byId.get(id) ?? this.constants.byId.get(id);
+    if (t !== undefined) return t;
+    this.reverse.bind([id]);
+    const key = this.reverse.step() ? String(this.reverse.get()[0]) : undefined;
+    this.reverse.reset();
+    if (key === undefined) return undefined;
+    return { type: this.typeName(typeOf(id)), id: key };
+  }
+
+  /** Frees the prepared statements. */
+  close(): void {
+    this.lookup.free();
+    this.reverse.free();
+  }
+
+  /** The database the interner reads. */
+  get database(): Database {
+    return this.db;
+  }
+}

@@ -1,0 +1,98 @@
+import type { Database } from 'sql.js';
+import { DomainError } from '../errors.ts';
+import type { Policy } from '../polar/ast.ts';
+
+/** Ids carry their type in the high bits: `id = typeCode * TYPE_SPAN + seq`. */
+export const TYPE_SPAN = 2 ** 40;
+/** Type codes stay below this so every id is a safe JS integer (< 2^53). */
+export const MAX_TYPE_CODE = 8191;
+/** Fixed codes of the primitive types. */
+export const PRIMITIVE_CODES: Readonly<Record<string, number>> = { String: 1, Integer: 2, Boolean: 3 };
+
+/** The SQL table name of a stored predicate/arity (we generate it, so it is safe to inline). */
+export function factTable(pred: string, arity: number): string {
+  return `f_${pred.replace(/[^A-Za-z0-9_]/g, '_')}_${arity}`;
+}
+
+/** Column name of argument `i` in every fact table. */
+export function col(i: number): string {
+  return `a${i}`;
+}
+
+/** The DDL of everything but the fact tables. */
+export const BASE_SCHEMA = `
+CREATE TABLE types(code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE vals(id INTEGER PRIMARY KEY, key TEXT NOT NULL, num INTEGER);
+CREATE TABLE preds(name TEXT NOT NULL, arity INTEGER NOT NULL, tbl TEXT NOT NULL, types TEXT NOT NULL,
+  PRIMARY KEY(name, arity)) WITHOUT ROWID;
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+`;
+
+/** DDL of one fact table (primary key over all columns). */
+export function factTableDdl(tbl: string, arity: number): string {
+  const cols = Array.from({ length: arity }, (_, i) => `${col(i)} INTEGER NOT NULL`).join(', ');
+  const pk = Array.from({ length: arity }, (_, i) => col(i)).join(', ');
+  return `CREATE TABLE ${tbl}(${cols}, PRIMARY KEY(${pk})) WITHOUT ROWID`;
+}
+
+/** The reverse covering index of a fact table (arity >= 2), created after loading. */
+export function factIndexDdl(tbl: string, arity: number): string | undefined {
+  if (arity < 2) return undefined;
+  const rev = Array.from({ length: arity }, (_, i) => col(arity - 1 - i)).join(', ');
+  return `CREATE INDEX ${tbl}_rev ON ${tbl}(${rev})`;
+}
+
+/** One stored predicate/arity as read from `preds`. */
+export interface PredInfo {
+  name: string;
+  arity: number;
+  tbl: string;
+  /** Per column: the type codes seen in stored facts. */
+  types: number[][];
+}
+
+/** Reads the `preds` table. */
+export function readPreds(db: Database): PredInfo[] {
+  const out: PredInfo[] = [];
+  const res = db.exec('SELECT name, arity, tbl, types FROM preds ORDER BY name, arity');
+  for (const row of res[0]?.values ?? []) {
+    out.push({
+      name: String(row[0]),
+      arity: Number(row[1]),
+      tbl: String(row[2]),
+      types: JSON.parse(String(row[3])) as number[][],
+    });
+  }
+  return out;
+}
+
+/** Reads the `types` table as name -> code. */
+export function readTypes(db: Database): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const row of db.exec('SELECT code, name FROM types')[0]?.values ?? [])
+    out.set(String(row[1]), Number(row[0]));
+  return out;
+}
+
+/** Writes one `meta` entry (insert or replace). */
+export function writeMeta(db: Database, key: string, value: string): void {
+  db.run('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)', [key, value]);
+}
+
+/** Reads one `meta` entry, or undefined. */
+export function readMeta(db: Database, key: string): string | undefined {
+  const st = db.prepare('SELECT value FROM meta WHERE key = ?');
+  try {
+    st.bind([key]);
+    return st.step() ? String(st.get()[0]) : undefined;
+  } finally {
+    st.free();
+  }
+}
+
+/** The policy sources stored in a snapshot by `buildDatabase`. */
+export function readPolicySources(db: Database): Policy['sources'] {
+  const raw = readMeta(db, 'policy_sources');
+  if (raw === undefined) throw new DomainError('snapshot-corrupt', 'snapshot has no policy_sources');
+  return JSON.parse(raw) as Policy['sources'];
+}
