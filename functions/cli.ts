@@ -3,7 +3,12 @@ import process from 'node:process';
 
 type CommandModule = { run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> };
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {};
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  dev: {
+    summary: 'run a local Oso Cloud-compatible server (read and write API)',
+    load: () => import('../lib/cli/dev-command.ts'),
+  },
+};
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)}${c.summary}`);
