@@ -8,6 +8,19 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'run a local Oso Cloud-compatible server (read and write API)',
     load: () => import('../lib/cli/dev-command.ts'),
   },
+  sync: {
+    summary: 'build a snapshot from a source (dir:<path>) and publish it to a store',
+    load: () => import('../lib/cli/sync-command.ts'),
+  },
+  export: {
+    summary: "write a store's current snapshot to one file",
+    load: () => import('../lib/cli/export-command.ts'),
+  },
+  import: {
+    summary: 'verify an exported snapshot file and publish it to a store',
+    load: () => import('../lib/cli/import-command.ts'),
+  },
+  test: { summary: 'run the test blocks of a policy', load: () => import('../lib/cli/test-command.ts') },
 };
 
 function usage(): string {

@@ -9,4 +9,5 @@ export {
 } from './engine.ts';
 export { readMeta, readPolicySources, writeMeta } from './schema.ts';
 export { loadSqlJs } from './sqljs.ts';
+export { formatValue, type PolicyTestOptions, type PolicyTestReport, runPolicyTests } from './test-runner.ts';
 export type * from './types.ts';

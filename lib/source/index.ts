@@ -8,6 +8,7 @@ export { DirSource } from './dir.ts';
 export { OsoSource, type OsoSourceOptions, osoSourceOptionsFromEnv } from './oso.ts';
 export { keyEnvironment, OsoClient, type OsoClientEvent, type OsoClientOptions } from './oso-client.ts';
 export { type FactPartition, factPartitions, type OsoPullOptions, pullFromOso } from './oso-pull.ts';
+export { collectPolarFiles } from './polar-files.ts';
 export type { FactOrigin, Source, SourceData, SourcedFact, SourcePolicyFile } from './types.ts';
 export { parseWireFact } from './wire-fact.ts';
 
