@@ -3,7 +3,12 @@ import { loadSqlJs, runPolicyTests } from '../engine/index.ts';
 import { DomainError, formatDiagnostic } from '../errors.ts';
 import { parsePolicy } from '../polar/index.ts';
 import { collectPolarFiles } from '../source/index.ts';
-import type { CliEnv, CliIo } from './flags.ts';
+
+/** Where the command writes (the process streams by default). */
+interface TestIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
 
 export const USAGE = 'usage: fallback test <file-or-dir>...\n';
 
@@ -11,7 +16,11 @@ export const USAGE = 'usage: fallback test <file-or-dir>...\n';
  * Prints one line per failed assertion (`file:line:column: test "name": what failed`) and then
  * `N passed, N failed`. Exit 0 when all pass, 1 when any fails, 2 when the policy does not parse or check.
  */
-export async function run(argv: string[], _env: CliEnv, io: CliIo = process): Promise<number> {
+export async function run(
+  argv: string[],
+  _env: Readonly<Record<string, string | undefined>>,
+  io: TestIo = process,
+): Promise<number> {
   if (argv.includes('--help')) {
     io.stdout.write(USAGE);
     return 0;
