@@ -4,8 +4,13 @@ import type { Loc } from './ast.ts';
 import type { Token } from './lexer.ts';
 import type { Named, SynTerm, TypeRef } from './syntax.ts';
 
-/** Thrown inside the parser to abandon the current item; caught by the item loop to resynchronise. */
-export class SyntaxFail extends Error {}
+/**
+ * Thrown inside the parser to abandon the current item; caught by the item loop to resynchronise.
+ * Not an Error subclass: control flow needs no stack trace, and capturing one per error is costly.
+ */
+export class SyntaxFail {
+  constructor(readonly message: string) {}
+}
 
 /** Words that cannot be used as variables or predicate names. */
 export const RESERVED = new Set(['and', 'or', 'not', 'if', 'in', 'matches', 'true', 'false']);

@@ -86,7 +86,8 @@ export function checkFact(policy: Pick<Policy, 'signatures'>, fact: Fact): strin
   const sameArity = sameName.filter((s) => s.argTypes.length === fact.args.length);
   if (sameArity.length === 0) {
     const arities = [...new Set(sameName.map((s) => s.argTypes.length))].sort().join(' or ');
-    return `fact ${shape} has ${fact.args.length} arguments but the policy uses ${fact.predicate} with ${arities}`;
+    const n = fact.args.length;
+    return `fact ${shape} has ${n} argument${n === 1 ? '' : 's'} but the policy uses ${fact.predicate} with ${arities}`;
   }
   const shown = sameArity.slice(0, 4).map(showSig).join('; ');
   const more = sameArity.length > 4 ? ` (and ${sameArity.length - 4} more)` : '';
