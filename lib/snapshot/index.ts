@@ -1,4 +1,6 @@
 // The snapshot format: ids, manifest, encoding, verification, the one-file export container.
+
+export { type BuildSnapshotInput, type BuiltSnapshot, buildSnapshot, countFacts } from './build.ts';
 export { packSnapshot, unpackSnapshot } from './container.ts';
 export { DEFAULT_ENCODING, decodeBody, encodeBody, type SnapshotEncoding, sha256Hex } from './encode.ts';
 export { compareSnapshotIds, createSnapshotId, isSnapshotId } from './id.ts';
@@ -11,4 +13,5 @@ export {
   parsePointer,
   serialiseJson,
 } from './manifest-io.ts';
+export { type OpenedSnapshot, type OpenSnapshotOptions, openSnapshot } from './open.ts';
 export { openVerifiedDatabase, REQUIRED_TABLES, verifySnapshot } from './verify.ts';

@@ -1,0 +1,41 @@
+// The one module that reads process.env: validated once into a frozen config object.
+import process from 'node:process';
+
+/** Settings read from the environment. Entry points take what they need and fail early when it is missing. */
+export interface Config {
+  /** `FALLBACK_SOURCE`: where the sync job reads rules and data, e.g. `dir:/data/policy`. */
+  source: string | undefined;
+  /** `FALLBACK_STORE`: where snapshots live, `file:<dir>` or `s3://<bucket>/<prefix>`. */
+  store: string | undefined;
+  /** `FALLBACK_KEEP_SNAPSHOTS`: snapshots retention keeps. Default 10. */
+  keepSnapshots: number;
+  /** `OSO_API_KEY`: key for an `oso:` source. Default: none. */
+  sourceApiKey: string | undefined;
+  /** `AWS_ENDPOINT_URL_S3` (S3-compatible servers) and `AWS_REGION`. Defaults: AWS, us-east-1. */
+  s3: Readonly<{ endpoint?: string; region?: string }>;
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number >= 1, got "${raw}"`);
+  return n;
+}
+
+/** Reads and validates the environment (default `process.env`); throws naming the bad variable. */
+export function readConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Readonly<Config> {
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || undefined;
+  const region = env.AWS_REGION || undefined;
+  return Object.freeze({
+    source: env.FALLBACK_SOURCE || undefined,
+    store: env.FALLBACK_STORE || undefined,
+    keepSnapshots: positiveInt('FALLBACK_KEEP_SNAPSHOTS', env.FALLBACK_KEEP_SNAPSHOTS, 10),
+    sourceApiKey: env.OSO_API_KEY || undefined,
+    s3: Object.freeze({
+      ...(endpoint === undefined ? {} : { endpoint }),
+      ...(region === undefined ? {} : { region }),
+    }),
+  });
+}

@@ -1,0 +1,43 @@
+// Scheduled Lambda: runs the sync job once per invocation; a failure throws so the invocation counts as failed.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { openSource } from '../lib/source/index.ts';
+import { openStore } from '../lib/store/index.ts';
+import { runSync, type SyncSummary } from '../lib/sync/index.ts';
+import { readConfig } from './config.ts';
+
+const config = readConfig();
+const logger = new Logger({ serviceName: 'oso-fallback-sync' });
+const metrics = new Metrics({ namespace: 'OsoFallback', serviceName: 'oso-fallback-sync' });
+
+export async function handler(): Promise<SyncSummary> {
+  const started = Date.now();
+  try {
+    if (config.source === undefined || config.store === undefined) {
+      throw new Error('FALLBACK_SOURCE and FALLBACK_STORE must be set');
+    }
+    const source = openSource(config.source, {
+      ...(config.sourceApiKey ? { apiKey: config.sourceApiKey } : {}),
+    });
+    const store = openStore(config.store, config.s3);
+    const summary = await runSync({
+      source,
+      store,
+      keep: config.keepSnapshots,
+      logger: { info: (m, f) => logger.info(m, { ...f }), warn: (m, f) => logger.warn(m, { ...f }) },
+    });
+    logger.info('sync finished', { ...summary });
+    metrics.addMetric('SyncSuccess', MetricUnit.Count, 1);
+    metrics.addMetric('SyncPublished', MetricUnit.Count, summary.published ? 1 : 0);
+    metrics.addMetric('SyncFacts', MetricUnit.Count, summary.facts);
+    metrics.addMetric('SyncSnapshotBytes', MetricUnit.Bytes, summary.bytes);
+    return summary;
+  } catch (e) {
+    logger.error('sync failed; the previous snapshot stays current', e as Error);
+    metrics.addMetric('SyncFailure', MetricUnit.Count, 1);
+    throw e;
+  } finally {
+    metrics.addMetric('SyncDuration', MetricUnit.Milliseconds, Date.now() - started);
+    metrics.publishStoredMetrics();
+  }
+}

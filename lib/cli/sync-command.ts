@@ -1,0 +1,49 @@
+/**
+ * `fallback sync --source dir:<path> --store <url> [--endpoint <s3-url>] [--keep 10]`: builds a snapshot
+ * from the source and publishes it, printing progress and a one-line summary.
+ */
+import { loadSqlJs } from '../engine/sqljs.ts';
+import { DomainError } from '../errors.ts';
+import { openSource } from '../source/index.ts';
+import { openStore } from '../store/index.ts';
+import { runSync } from '../sync/index.ts';
+import { type CliEnv, type CliIo, formatBytes, parseFlags, reportError, s3Options } from './flags.ts';
+import { createProgressPrinter } from './progress.ts';
+
+export const USAGE =
+  'usage: fallback sync --source dir:<path> --store <file:dir|s3://bucket/prefix> [--endpoint <s3-url>] [--keep 10]\n';
+
+export async function run(argv: string[], env: CliEnv, io: CliIo = process): Promise<number> {
+  if (argv.includes('--help')) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const progress = createProgressPrinter(io);
+  try {
+    const flags = parseFlags(argv, ['source', 'store', 'endpoint', 'keep']);
+    if (flags.source === undefined || flags.store === undefined) {
+      throw new DomainError('bad-request', 'both --source and --store are required');
+    }
+    const keep = flags.keep === undefined ? 10 : Number(flags.keep);
+    if (!Number.isInteger(keep) || keep < 1)
+      throw new DomainError('bad-request', `--keep must be >= 1, got "${flags.keep}"`);
+    const source = openSource(flags.source);
+    const store = openStore(flags.store, s3Options(flags, env));
+    const s = await runSync({
+      source,
+      store,
+      sql: await loadSqlJs(),
+      keep,
+      onProgress: (p) => progress.update(p),
+    });
+    progress.done();
+    const what = s.published ? 'published' : 'unchanged';
+    io.stdout.write(
+      `${what} ${s.id}: ${s.facts.toLocaleString('en-US')} facts, ${formatBytes(s.bytes)}, ${s.seconds.toFixed(1)} s\n`,
+    );
+    return 0;
+  } catch (e) {
+    progress.done();
+    return reportError(io, e, USAGE);
+  }
+}

@@ -1,0 +1,2 @@
+// The sync job: source -> checked policy and facts -> snapshot -> store.
+export { runSync, type SyncOptions, type SyncProgress, type SyncSummary } from './run-sync.ts';

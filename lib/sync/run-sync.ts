@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import type { SqlJsStatic } from 'sql.js';
+import { loadSqlJs, runPolicyTests } from '../engine/index.ts';
+import { DomainError } from '../errors.ts';
+import { checkFact, type Fact, type Policy, parsePolicy, policyHash } from '../polar/index.ts';
+import {
+  buildSnapshot,
+  createSnapshotId,
+  type SnapshotEncoding,
+  type SnapshotManifest,
+} from '../snapshot/index.ts';
+import type { Source } from '../source/index.ts';
+import { pruneSnapshots, type SnapshotStore } from '../store/index.ts';
+
+/** Progress of a sync, reported while facts are read and at each phase change. */
+export interface SyncProgress {
+  phase: 'read' | 'build' | 'publish';
+  facts: number;
+  bytesRead?: number;
+  totalBytes?: number;
+  elapsedMs: number;
+}
+
+/** What `runSync` did. */
+export interface SyncSummary {
+  /** False when the data and policy were unchanged (nothing published). */
+  published: boolean;
+  /** The snapshot now current (the new one, or the unchanged current one). */
+  id: string;
+  previousId: string | null;
+  /** Facts read from the source (before duplicates are merged; `factCounts` has what is stored). */
+  facts: number;
+  /** Stored snapshot size in bytes (0 when nothing was published). */
+  bytes: number;
+  seconds: number;
+  factCounts: Record<string, number>;
+  /** Snapshots deleted by retention. */
+  pruned: string[];
+}
+
+/** Where the job logs (the HTTP layer's logger and Powertools' logger both fit). */
+export interface SyncLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface SyncOptions {
+  source: Source;
+  store: SnapshotStore;
+  /** Default: `loadSqlJs()`. */
+  sql?: SqlJsStatic;
+  /** Epoch milliseconds; used for snapshot ids and `@current_unix_time` in policy tests. Default `Date.now`. */
+  clock?: () => number;
+  /** Default: silent. */
+  logger?: SyncLogger;
+  onProgress?: (p: SyncProgress) => void;
+  /** Snapshots to keep. Default 10. */
+  keep?: number;
+  /** Default `DEFAULT_ENCODING` (gzip). */
+  encoding?: SnapshotEncoding;
+  /** Facts between two progress reports. Default 50,000. */
+  progressEvery?: number;
+}
+
+/** Runs the policy's `test` blocks; any failure refuses the sync, listing the failed assertions. */
+function checkPolicyTests(sql: SqlJsStatic, policy: Policy, clock: () => number): void {
+  const report = runPolicyTests(sql, policy, { clock: () => Math.floor(clock() / 1000) });
+  if (report.failed === 0) return;
+  const lines = report.failures
+    .slice(0, 20)
+    .map((f) => `${f.loc.file}:${f.loc.line}:${f.loc.column}: test "${f.test}": ${f.message}`);
+  if (report.failures.length > 20) lines.push(`... and ${report.failures.length - 20} more`);
+  throw new DomainError(
+    'policy-tests-failed',
+    `${report.failed} policy test(s) failed\n${lines.join('\n')}`,
+    {
+      details: { passed: report.passed, failed: report.failed },
+    },
+  );
+}
+
+/** Reads every fact, checking each against the policy; computes the order-sensitive data hash. */
+async function collectFacts(
+  source: Awaited<ReturnType<Source['read']>>,
+  policy: Policy,
+  report: (facts: number) => void,
+  every: number,
+): Promise<{ facts: Fact[]; dataHash: string }> {
+  const facts: Fact[] = [];
+  const hash = createHash('sha256');
+  for await (const { fact, origin } of source.facts) {
+    const problem = checkFact(policy, fact);
+    if (problem !== null) {
+      throw new DomainError('source-invalid', `${origin.file}:${origin.line}: ${problem}`, {
+        details: { origin },
+      });
+    }
+    hash.update(JSON.stringify([fact.predicate, ...fact.args.flatMap((a) => [a.type, a.id])]));
+    hash.update('\n');
+    facts.push(fact);
+    if (facts.length % every === 0) report(facts.length);
+  }
+  report(facts.length);
+  return { facts, dataHash: hash.digest('hex') };
+}
+
+/**
+ * The sync job: read the source, parse and check the policy, run its tests, check and load every fact,
+ * build the snapshot, publish it, move the pointer, prune. Any failure publishes nothing and leaves the
+ * previous pointer in place; errors name the file and line. When the policy and data hashes equal the
+ * current snapshot's, nothing is published.
+ */
+export async function runSync(options: SyncOptions): Promise<SyncSummary> {
+  const { source, store } = options;
+  const sql = options.sql ?? (await loadSqlJs());
+  const clock = options.clock ?? Date.now;
+  const logger = options.logger;
+  const started = performance.now();
+  const elapsedMs = () => performance.now() - started;
+
+  const data = await source.read();
+  const policy = parsePolicy(data.policy);
+  checkPolicyTests(sql, policy, clock);
+  const progress = (phase: SyncProgress['phase'], facts: number) =>
+    options.onProgress?.({
+      phase,
+      facts,
+      ...(data.bytesRead === undefined ? {} : { bytesRead: data.bytesRead() }),
+      ...(data.totalBytes === undefined ? {} : { totalBytes: data.totalBytes }),
+      elapsedMs: elapsedMs(),
+    });
+  const { facts, dataHash } = await collectFacts(
+    data,
+    policy,
+    (n) => progress('read', n),
+    options.progressEvery ?? 50_000,
+  );
+  const pHash = policyHash(data.policy);
+
+  const current = await store.readPointer();
+  const cur = current === 'not-modified' ? null : current;
+  if (
+    cur !== null &&
+    cur.pointer.manifest.policyHash === pHash &&
+    cur.pointer.manifest.dataHash === dataHash
+  ) {
+    logger?.info('sync: unchanged', { id: cur.pointer.id, facts: facts.length });
+    return summary(false, cur.pointer.manifest, facts.length, 0, elapsedMs(), []);
+  }
+
+  progress('build', facts.length);
+  const now = clock();
+  const built = buildSnapshot(sql, {
+    policy,
+    facts,
+    id: createSnapshotId(new Date(now)),
+    createdAt: new Date(now).toISOString(),
+    source: source.description,
+    policyHash: pHash,
+    dataHash,
+    ...(data.upstreamVersion === undefined ? {} : { upstreamVersion: data.upstreamVersion }),
+    previousId: cur?.pointer.id ?? null,
+    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
+  });
+  const factsRead = facts.length;
+  facts.length = 0; // let the fact objects go before the upload
+  progress('publish', factsRead);
+  const { manifest } = built;
+  await store.putSnapshot(manifest, built.body);
+  try {
+    await store.writePointer(
+      { id: manifest.id, manifest, updatedAt: new Date(clock()).toISOString() },
+      cur?.etag ?? null,
+    );
+  } catch (e) {
+    // The snapshot was never current: drop it so retention does not count it.
+    await store.deleteSnapshot(manifest.id).catch(() => undefined);
+    throw e;
+  }
+  let pruned: string[] = [];
+  try {
+    pruned = await pruneSnapshots(store, options.keep ?? 10);
+  } catch (e) {
+    logger?.warn('sync: retention failed (the new snapshot is published)', { error: String(e) });
+  }
+  logger?.info('sync: published', { id: manifest.id, facts: factsRead, bytes: manifest.size });
+  return summary(true, manifest, factsRead, manifest.size, elapsedMs(), pruned);
+}
+
+function summary(
+  published: boolean,
+  m: SnapshotManifest,
+  facts: number,
+  bytes: number,
+  ms: number,
+  pruned: string[],
+): SyncSummary {
+  return {
+    published,
+    id: m.id,
+    previousId: m.previousId,
+    facts,
+    bytes,
+    seconds: ms / 1000,
+    factCounts: m.factCounts,
+    pruned,
+  };
+}
