@@ -1,0 +1,26 @@
+# The fallback node as a container: the Node server bundled with esbuild, no node_modules at run time.
+# Build: docker build -t oso-fallback .    Run: docker run -p 8080:8080 -e FALLBACK_STORE=s3://bucket/prefix oso-fallback
+FROM node:22-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY lib ./lib
+COPY functions ./functions
+# createRequire lets bundled CommonJS dependencies (the AWS SDK) call require() from the ESM bundle.
+RUN npx esbuild functions/server.ts --bundle --platform=node --format=esm --target=node22 \
+      --outfile=dist/server.mjs --legal-comments=none \
+      --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
+
+FROM node:22-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080
+WORKDIR /app
+COPY --from=build /src/dist/server.mjs ./server.mjs
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthcheck').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# SIGTERM reaches node directly (exec form), which drains in-flight requests before exiting.
+CMD ["node", "server.mjs"]

@@ -1,0 +1,154 @@
+/**
+ * Wiring shared by every way of serving (CLI, container, Lambda, tests, benchmarks): store -> holder ->
+ * app, and for Node a listening server with graceful shutdown.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { SqlJsStatic } from 'sql.js';
+import { createEngine, type EngineOptions, loadSqlJs, readPolicySources } from '../engine/index.ts';
+import {
+  type AppDeps,
+  createApp,
+  createJsonLogger,
+  type HttpConfig,
+  type Logger,
+  MetricsRegistry,
+} from '../http/index.ts';
+import { parsePolicy } from '../polar/index.ts';
+import { SnapshotHolder, type SnapshotOpener } from '../serving/index.ts';
+import { openVerifiedDatabase } from '../snapshot/index.ts';
+import { openStore, type SnapshotStore, type StoreOptions } from '../store/index.ts';
+
+/**
+ * Verifies stored bytes, reads the policy the snapshot was built with and opens an engine on it.
+ * The engine's bounds sit one above the HTTP layer's, so the app can tell "exactly at the limit" from "over".
+ */
+export function snapshotOpener(
+  sql: SqlJsStatic,
+  http: HttpConfig = {},
+  engine: EngineOptions = {},
+): SnapshotOpener {
+  const limits = {
+    maxFacts: (http.maxFacts ?? 10_000) + 1,
+    maxResults: Math.max(http.maxQueryRows ?? 100_000, http.maxPageSize ?? 10_000) + 1,
+    maxContextFacts: http.maxContextFacts ?? 10_000,
+  };
+  return (manifest, body) => {
+    const db = openVerifiedDatabase(sql, manifest, body);
+    try {
+      const policy = parsePolicy(readPolicySources(db));
+      return { manifest, policy, engine: createEngine(sql, db, policy, { ...engine, limits }) };
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  };
+}
+
+export interface ServingOptions {
+  /** `file:<dir>` or `s3://bucket/prefix`, or an already opened store. */
+  store: string | SnapshotStore;
+  /** Options for `s3://` stores (e.g. a custom endpoint). Default: none. */
+  storeOptions?: StoreOptions;
+  http?: HttpConfig;
+  /** Pointer poll interval. Default: 10,000 ms. */
+  refreshIntervalMs?: number;
+  /** Default: JSON lines on stdout/stderr. */
+  logger?: Logger;
+  /** Extra per-request sink (Lambda EMF). Default: none. */
+  onRequest?: AppDeps['onRequest'];
+  /** Engine options such as a fixed clock. Default: none. */
+  engine?: EngineOptions;
+  /** How stored bytes become an engine. Default: {@link snapshotOpener}. */
+  open?: SnapshotOpener;
+}
+
+export interface Serving {
+  app: Hono;
+  holder: SnapshotHolder;
+  metrics: MetricsRegistry;
+  logger: Logger;
+}
+
+/** Builds the holder and the app; call `holder.start()` (or `refreshIfDue()`) to load snapshots. */
+export async function createServing(o: ServingOptions): Promise<Serving> {
+  const logger = o.logger ?? createJsonLogger();
+  const store = typeof o.store === 'string' ? openStore(o.store, o.storeOptions) : o.store;
+  const sql = await loadSqlJs();
+  const open = o.open ?? snapshotOpener(sql, o.http, o.engine);
+  const holder = new SnapshotHolder({
+    store,
+    open,
+    refreshIntervalMs: o.refreshIntervalMs,
+    logger,
+  });
+  const metrics = new MetricsRegistry();
+  const app = createApp({
+    snapshots: holder,
+    config: o.http,
+    metrics,
+    logger,
+    onRequest: o.onRequest,
+  }) as unknown as Hono;
+  logger.info('serving snapshots', {
+    store: store.location,
+    refreshIntervalMs: o.refreshIntervalMs ?? 10_000,
+  });
+  return { app, holder, metrics, logger };
+}
+
+export interface RunningServer extends Serving {
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then releases the snapshot. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts the Node server: listens at once (healthcheck 503 until loaded), loads the latest snapshot in
+ * the background with retries, then polls for newer ones. Defaults: port 8080, host 127.0.0.1.
+ */
+export async function startServer(
+  o: ServingOptions & { port?: number; host?: string },
+): Promise<RunningServer> {
+  const serving = await createServing(o);
+  const host = o.host ?? '127.0.0.1';
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: serving.app.fetch, port: o.port ?? 8080, hostname: host }, () =>
+      resolve(s as Server),
+    ) as Server;
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  void serving.holder.start();
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  serving.logger.info('listening', { url });
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 10_000) => {
+    closing ??= new Promise<void>((resolve) => {
+      const force = setTimeout(() => server.closeAllConnections(), graceMs);
+      force.unref();
+      server.close(() => {
+        clearTimeout(force);
+        serving.holder.stop();
+        resolve();
+      });
+      // Keep-alive connections with no request in flight would otherwise hold close() open.
+      server.closeIdleConnections();
+    });
+    return closing;
+  };
+  return { ...serving, url, port, close };
+}
+
+/** Closes the server on SIGTERM/SIGINT, then lets the process exit. */
+export function closeOnSignals(server: RunningServer, logger: Logger): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info('shutting down', { signal });
+    void server.close().then(() => logger.info('stopped'));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
