@@ -103,7 +103,16 @@ export function checkShorthand(c: Checker, block: string, item: BlockItem): void
 function relation(c: Checker, block: string, rel: Named): string | undefined {
   const env = c.env;
   const t = env.relationType(block, rel.value);
-  if (t !== undefined) return env.blocks.has(t) ? t : undefined;
+  if (t !== undefined) {
+    if (t === 'Actor' || t === 'Resource') {
+      c.report(
+        'abstract-relation',
+        `relation "${rel.value}" of ${env.describe(block)} has the abstract type ${t}; ... on "${rel.value}" needs a declared type`,
+        rel.loc,
+      );
+    }
+    return env.blocks.has(t) ? t : undefined;
+  }
   const kind = env.lookup(block, rel.value);
   if (kind) {
     c.report(

@@ -65,13 +65,21 @@ export function checkSafety(rule: Rule, ctx: RuleCtx, report: Report, what: stri
       }
     }
   }
-  for (const v of varsOf(rule.head.args)) {
-    if (bound.has(v) || typed.has(v) || ctx.anonymous.has(v) || reported.has(v)) continue;
+  const headVars = new Set(varsOf(rule.head.args));
+  for (const v of headVars) {
+    if (bound.has(v) || typed.has(v) || reported.has(v)) continue;
     reported.add(v);
+    const name = ctx.anonymous.has(v) ? '_' : v;
     report(
       'unbound-head-variable',
-      `variable "${v}" in the head of ${what} is not bound by the body; give it a type (${v}: Type) or use it in a call`,
+      `variable ${shown(v)} in the head of ${what} is not bound by the body; give it a type (${name}: Type) or use it in a call`,
       ctx.varLocs.get(v) ?? rule.loc,
     );
+  }
+  // A body variable that is only typed (x matches T) constrains nothing: almost always a typo.
+  for (const l of rule.body) {
+    if (l.kind !== 'isa' || bound.has(l.var) || headVars.has(l.var) || reported.has(l.var)) continue;
+    reported.add(l.var);
+    report('unused-variable', `variable "${l.var}" is only given a type with matches and never used`, l.loc);
   }
 }

@@ -338,6 +338,25 @@ const INVALID: Case[] = [
       'variable "x" in the head of seen is not bound by the body; give it a type (x: Type) or use it in a call',
   },
   {
+    code: 'unbound-head-variable',
+    src: 'allow(u: User, _, o: Org) if f(u, o);',
+    at: '3:16',
+    message:
+      'variable _ in the head of allow is not bound by the body; give it a type (_: Type) or use it in a call',
+  },
+  {
+    code: 'unused-variable',
+    src: 'allow(u: User, "a", o: Org) if f(u, o) and x matches User;',
+    at: '3:44',
+    message: 'variable "x" is only given a type with matches and never used',
+  },
+  {
+    code: 'abstract-relation',
+    src: 'resource R { roles = ["a"]; relations = { p: Resource }; "a" if "a" on "p"; }',
+    at: '3:72',
+    message: 'relation "p" of resource R has the abstract type Resource; ... on "p" needs a declared type',
+  },
+  {
     code: 'fact-mismatch',
     src: 'allow(u: User, "a", o: Org) if has_role(u, "member", o);\ntest "t" { setup { has_role(User{"a"}, "member", User{"b"}); } }',
     at: '4:20',

@@ -254,8 +254,8 @@ describe('longhand rules', () => {
   });
 
   it('renames every _ to a fresh variable that does not clash with user names', () => {
-    expect(rules('actor U {}\nallow(_: U, _1, _) if f(_1, _);')).toEqual([
-      'allow(_2, _1, _3) if _2 isa U and f(_1, _4);',
+    expect(rules('actor U {}\nallow(_: U, _1, _: U) if f(_1, _);')).toEqual([
+      'allow(_2, _1, _3) if _2 isa U and _3 isa U and f(_1, _4);',
     ]);
   });
 
