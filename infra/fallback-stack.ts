@@ -77,7 +77,13 @@ export class FallbackStack extends Stack {
       memoryMb: props.syncMemoryMb,
       timeout:
         props.syncTimeoutSeconds === undefined ? undefined : Duration.seconds(props.syncTimeoutSeconds),
-      environment: { POWERTOOLS_SERVICE_NAME: syncService, POWERTOOLS_METRICS_NAMESPACE: namespace },
+      environment: {
+        POWERTOOLS_SERVICE_NAME: syncService,
+        POWERTOOLS_METRICS_NAMESPACE: namespace,
+        ...(props.keepSnapshots === undefined
+          ? {}
+          : { FALLBACK_KEEP_SNAPSHOTS: String(positiveInteger('keepSnapshots', props.keepSnapshots)) }),
+      },
       ...logs,
     });
 

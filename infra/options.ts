@@ -37,6 +37,8 @@ export interface FallbackOptions {
   readonly serveTimeoutSeconds?: number;
   /** Provisioned concurrency of the serving function (Lambda mode). @default 0 (off) */
   readonly provisionedConcurrency?: number;
+  /** FALLBACK_KEEP_SNAPSHOTS: how many snapshots the sync keeps. @default - the function's own default (10) */
+  readonly keepSnapshots?: number;
   /** FALLBACK_REFRESH_SECONDS for the serving tier. @default - the function's own default */
   readonly refreshSeconds?: number;
   /** FALLBACK_MAX_STALENESS_SECONDS for the serving tier. @default - the function's own default */
@@ -120,6 +122,7 @@ const NUMBERS = [
   'serveMemoryMb',
   'serveTimeoutSeconds',
   'provisionedConcurrency',
+  'keepSnapshots',
   'refreshSeconds',
   'maxStalenessSeconds',
   'noncurrentVersionDays',

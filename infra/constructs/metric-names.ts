@@ -17,10 +17,14 @@ export const METRICS = {
   syncSuccess: 'SyncSuccess',
   /** Count of failed syncs. */
   syncFailure: 'SyncFailure',
-  /** Milliseconds a sync took. */
-  syncDuration: 'SyncDurationMs',
+  /** Milliseconds a sync took (functions/sync-lambda.ts emits `SyncDuration`, unit Milliseconds). */
+  syncDuration: 'SyncDuration',
   /** Facts in the snapshot a sync produced. */
   syncFacts: 'SyncFacts',
+  /** 1 when the sync published a new snapshot, 0 when nothing changed. */
+  syncPublished: 'SyncPublished',
+  /** Bytes of the stored snapshot. */
+  syncSnapshotBytes: 'SyncSnapshotBytes',
 } as const;
 
 /** Default CloudWatch namespace (POWERTOOLS_METRICS_NAMESPACE). */

@@ -221,10 +221,15 @@ export class Monitoring extends Construct {
         [sync(METRICS.syncDuration, 'Average', 'avg'), sync(METRICS.syncDuration, 'Maximum', 'max')],
         [sync(METRICS.syncFacts, 'Maximum', 'facts synced')],
       ),
-      graph('Sync outcome', [
-        sync(METRICS.syncSuccess, 'Sum', 'success').with(perMinute),
-        sync(METRICS.syncFailure, 'Sum', 'failure').with(perMinute),
-      ]),
+      graph(
+        'Sync outcome',
+        [
+          sync(METRICS.syncSuccess, 'Sum', 'success').with(perMinute),
+          sync(METRICS.syncFailure, 'Sum', 'failure').with(perMinute),
+          sync(METRICS.syncPublished, 'Sum', 'published').with(perMinute),
+        ],
+        [sync(METRICS.syncSnapshotBytes, 'Maximum', 'snapshot bytes')],
+      ),
       graph('Lambda errors and throttles', [
         ...lambdaHealth(props.syncFunction, 'sync'),
         ...(props.serveFunction ? lambdaHealth(props.serveFunction, 'serve') : []),
