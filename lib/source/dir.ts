@@ -70,40 +70,38 @@ export class DirSource implements Source {
   }
 }
 
+/** Streams the JSONL files line by line without holding a file in memory (one generator: fewer awaits per fact). */
 async function* readFactFiles(files: string[], progress: { bytes: number }): AsyncGenerator<SourcedFact> {
-  for (const file of files) yield* readFactFile(file, progress);
-}
-
-/** Streams one JSONL file line by line without holding it in memory. */
-async function* readFactFile(file: string, progress: { bytes: number }): AsyncGenerator<SourcedFact> {
-  let line = 0;
-  let rest: Buffer = Buffer.alloc(0);
-  const handle = (buf: Buffer, start: number, end: number): SourcedFact | undefined => {
-    line++;
-    const text = buf.toString('utf8', start, end).trim();
-    if (text === '') return undefined;
-    const fact = parseWireFact(text);
-    if (typeof fact === 'string') throw new DomainError('source-invalid', `${file}:${line}: ${fact}`);
-    return { fact, origin: { file, line } };
-  };
-  try {
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-      progress.bytes += chunk.byteLength;
-      const buf = rest.byteLength === 0 ? chunk : Buffer.concat([rest, chunk]);
-      let start = 0;
-      for (let nl = buf.indexOf(0x0a, start); nl >= 0; nl = buf.indexOf(0x0a, start)) {
-        const f = handle(buf, start, nl);
-        start = nl + 1;
-        if (f !== undefined) yield f;
+  for (const file of files) {
+    let line = 0;
+    let rest: Buffer = Buffer.alloc(0);
+    const parse = (buf: Buffer, start: number, end: number): SourcedFact | undefined => {
+      line++;
+      const text = buf.toString('utf8', start, end).trim();
+      if (text === '') return undefined;
+      const fact = parseWireFact(text);
+      if (typeof fact === 'string') throw new DomainError('source-invalid', `${file}:${line}: ${fact}`);
+      return { fact, origin: { file, line } };
+    };
+    try {
+      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+        progress.bytes += chunk.byteLength;
+        const buf = rest.byteLength === 0 ? chunk : Buffer.concat([rest, chunk]);
+        let start = 0;
+        for (let nl = buf.indexOf(0x0a, start); nl >= 0; nl = buf.indexOf(0x0a, start)) {
+          const f = parse(buf, start, nl);
+          start = nl + 1;
+          if (f !== undefined) yield f;
+        }
+        rest = buf.subarray(start);
       }
-      rest = buf.subarray(start);
+    } catch (e) {
+      if (e instanceof DomainError) throw e;
+      throw unavailable(`${file}: cannot be read: ${(e as Error).message}`, e);
     }
-  } catch (e) {
-    if (e instanceof DomainError) throw e;
-    throw unavailable(`${file}: cannot be read: ${(e as Error).message}`, e);
-  }
-  if (rest.byteLength > 0) {
-    const f = handle(rest, 0, rest.byteLength);
-    if (f !== undefined) yield f;
+    if (rest.byteLength > 0) {
+      const f = parse(rest, 0, rest.byteLength);
+      if (f !== undefined) yield f;
+    }
   }
 }

@@ -59,6 +59,9 @@ describe('dir source', () => {
     ['{"predicate":"p","args":[]}', /"args" must be a non-empty array/],
     ['{"predicate":"p","args":[{"type":"User","id":7}]}', /args\[0\]\.id must be a string, got 7/],
     ['["p"]', /must be a json object/],
+    ['{"predicate":"p","args":[{"type":"Integer","id":"4x"}]}', /args\[0\]: invalid Integer "4x"/],
+    ['{"predicate":"p","args":[{"type":"Integer","id":"9223372036854775808"}]}', /Integer out of range/],
+    ['{"predicate":"p","args":[{"type":"Boolean","id":"yes"}]}', /invalid Boolean "yes"/],
   ])('refuses %s', async (line, pattern) => {
     writeFileSync(join(dir, 'facts', 'one.jsonl'), line);
     const err = await collect((await openSource(`dir:${dir}`).read()).facts).catch((e: unknown) => e);
