@@ -127,7 +127,7 @@ describe('reference evaluator vs oso oracle on random acyclic policies', () => {
           }
         },
       ),
-      { numRuns: 80 },
+      { numRuns: 40 },
     );
   });
 });

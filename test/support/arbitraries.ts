@@ -257,6 +257,67 @@ const objectLiteral = fc
     ),
   );
 
+/** `allow` for a superuser with the action and resource untyped: any value of any type. */
+const superuser = fc.constant(
+  rule(atom('allow', V('a'), V('act'), V('x')), isa('a', 'User'), call('is_super', V('a'))),
+);
+
+/** A repeated head variable: a user may read their own profile. */
+const selfProfile = fc.constant(rule(atom(P, V('u'), S('read'), V('u')), isa('u', 'User')));
+
+/** Global (2-arity) permissions feeding resource permissions. */
+const globalPerm = fc
+  .tuple(pick(...PERMS), pick(...ROLE_TYPES))
+  .map(([p, t]) => [
+    rule(atom(P, V('a'), S(p)), isa('a', 'User'), call(R, V('a'), S('super'))),
+    rule(
+      atom(P, V('a'), V('p'), V('x')),
+      isa('a', 'User'),
+      isa('x', t),
+      isa('p', 'String'),
+      call(P, V('a'), V('p')),
+    ),
+  ]);
+
+/** String order on a role variable. */
+const roleOrder = fc
+  .tuple(pick(...ROLE_TYPES), pick(...PERMS), pick<'<' | '>='>('<', '>='), pick('b', 'm', 'r'))
+  .map(([t, p, op, k]) =>
+    rule(
+      atom(P, V('a'), S(p), V('x')),
+      isa('a', 'User'),
+      isa('x', t),
+      isa('r', 'String'),
+      call(R, V('a'), V('r'), V('x')),
+      cmp(V('r'), op, S(k)),
+    ),
+  );
+
+/** Two integers from facts compared with each other. */
+const usedBelowQuota = pick(...PERMS).map((p) =>
+  rule(
+    atom(P, V('a'), S(p), V('x')),
+    isa('a', 'User'),
+    isa('x', 'Org'),
+    call(R, V('a'), S('reader'), V('x')),
+    call('quota', V('x'), V('n')),
+    call('used', V('x'), V('m')),
+    cmp(V('m'), '<', V('n')),
+  ),
+);
+
+/** A resource bound by `=` to a constant, or enumerated by `in` over object literals. */
+const constantResource = fc
+  .tuple(pick(...ROLES), pick(...IDS.Repo!), pick(...IDS.Folder!), fc.boolean())
+  .map(([r, repo, folder, useIn]) =>
+    rule(
+      atom(R, V('a'), S(r), V('x')),
+      isa('a', 'User'),
+      call(R, V('a'), S('super')),
+      useIn ? inList(V('x'), C('Repo', repo), C('Folder', folder)) : cmp(V('x'), '=', C('Folder', folder)),
+    ),
+  );
+
 const allowRules = fc.constantFrom('default', 'banned', 'banned-first', 'extra').map((kind): Rule[] => {
   const perm = call(P, V('a'), V('act'), V('x'));
   const banned = not('is_banned', V('a'));
@@ -300,6 +361,12 @@ export function arbPolicy(options: { acyclic?: boolean } = {}): fc.Arbitrary<Pol
       ownerEquals: some(ownerEquals, 1),
       objectLiteral: some(objectLiteral, 1),
       allow: allowRules,
+      superuser: some(superuser, 1),
+      selfProfile: some(selfProfile, 1),
+      globalPerm: some(globalPerm, 1).map((xs) => xs.flat()),
+      roleOrder: some(roleOrder, 1),
+      usedBelowQuota: some(usedBelowQuota, 1),
+      constantResource: some(constantResource, 1),
     })
     .map((spec) => {
       const rules: Rule[] = [];
@@ -353,6 +420,8 @@ const MISC: Fact[] = [
     fact('is_public', x, val('Boolean', 'false')),
   ]),
   ...objects('Org').flatMap((o) => [0, 2, 3].map((n) => fact('quota', o, int(n)))),
+  ...objects('Org').flatMap((o) => [1, 2].map((n) => fact('used', o, int(n)))),
+  ...objects('User').map((u) => fact('is_super', u)),
   ...objects('User').flatMap((u) =>
     ROLE_TARGETS.slice(0, 5).flatMap((x) =>
       [NOW_SECONDS - 1, NOW_SECONDS, NOW_SECONDS + 1].map((t) => fact('grant', u, x, int(t))),
@@ -374,6 +443,8 @@ export const SIGNATURES: FactSignature[] = [
   { predicate: 'is_public', argTypes: [ROLE_TYPES] },
   { predicate: 'is_public', argTypes: [ROLE_TYPES, ['Boolean']] },
   { predicate: 'quota', argTypes: [['Org'], ['Integer']] },
+  { predicate: 'used', argTypes: [['Org'], ['Integer']] },
+  { predicate: 'is_super', argTypes: [['User']] },
   { predicate: 'grant', argTypes: [['User'], ROLE_TYPES, ['Integer']] },
 ];
 
