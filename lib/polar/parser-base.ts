@@ -165,3 +165,40 @@ export class Cursor {
     return { kind: 'object', type, id, loc: type.loc };
   }
 }
+
+const TOP_WORDS = new Set(['actor', 'resource', 'global', 'declare', 'test']);
+
+/** Skips to just after the next `;` (or a closing `}`) at the current nesting level. */
+export function recover(c: Cursor, insideBlock: boolean): void {
+  let depth = 0;
+  while (c.peek().kind !== 'eof') {
+    const t = c.peek();
+    if (t.kind === 'punct' && '{(['.includes(t.value)) depth++;
+    else if (t.kind === 'punct' && '})]'.includes(t.value)) {
+      if (depth === 0) {
+        if (insideBlock && t.value === '}') return;
+        c.next();
+        if (t.value === '}') return;
+        continue;
+      }
+      depth--;
+      if (depth === 0 && t.value === '}' && !insideBlock) {
+        c.next();
+        if (c.isPunct(';')) c.next();
+        return;
+      }
+    } else if (t.kind === 'punct' && t.value === ';' && depth === 0) {
+      c.next();
+      return;
+    } else if (
+      !insideBlock &&
+      depth === 0 &&
+      t.kind === 'ident' &&
+      t.column === 1 &&
+      TOP_WORDS.has(t.value)
+    ) {
+      return;
+    }
+    c.next();
+  }
+}
