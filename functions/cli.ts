@@ -21,6 +21,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import('../lib/cli/import-command.ts'),
   },
   test: { summary: 'run the test blocks of a policy', load: () => import('../lib/cli/test-command.ts') },
+  serve: {
+    summary: 'serve the Oso Cloud check API from the latest snapshot in a store',
+    load: () => import('../lib/cli/serve-command.ts'),
+  },
 };
 
 function usage(): string {

@@ -1,5 +1,6 @@
 // The one module that reads process.env: validated once into a frozen config object.
 import process from 'node:process';
+import { type ServeSettings, serveSettingsFromEnv } from '../lib/cli/serve-options.ts';
 
 /** Settings read from the environment. Entry points take what they need and fail early when it is missing. */
 export interface Config {
@@ -38,4 +39,24 @@ export function readConfig(
       ...(region === undefined ? {} : { region }),
     }),
   });
+}
+
+/**
+ * Serving settings (the Node server, the container and the ALB Lambda), validated once:
+ *
+ * | variable                         | meaning                                               | default        |
+ * |----------------------------------|-------------------------------------------------------|----------------|
+ * | `FALLBACK_STORE`                 | snapshot store, `file:<dir>` or `s3://bucket/prefix`  | (required)     |
+ * | `PORT`                           | listen port (Node server, container)                  | 8080           |
+ * | `HOST`                           | listen address                                        | 0.0.0.0        |
+ * | `FALLBACK_API_KEY_HASHES`        | comma-separated sha256 hex of accepted API keys       | none: any key  |
+ * | `FALLBACK_REFRESH_SECONDS`       | how often the store's pointer is polled               | 10             |
+ * | `FALLBACK_MAX_STALENESS_SECONDS` | healthcheck turns 503 when the snapshot is older      | no limit       |
+ * | `AWS_ENDPOINT_URL_S3`, `AWS_REGION` | S3-compatible endpoint and region                  | AWS, us-east-1 |
+ * | `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE` | Lambda logs and EMF metrics  | Powertools' own |
+ */
+export function readServeConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Readonly<ServeSettings> {
+  return Object.freeze(serveSettingsFromEnv(env, '0.0.0.0'));
 }

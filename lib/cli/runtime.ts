@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { SqlJsStatic } from 'sql.js';
-import { createEngine, type EngineOptions, loadSqlJs, readPolicySources } from '../engine/index.ts';
+import { type EngineOptions, loadSqlJs } from '../engine/index.ts';
 import {
   type AppDeps,
   createApp,
@@ -16,14 +16,13 @@ import {
   type Logger,
   MetricsRegistry,
 } from '../http/index.ts';
-import { parsePolicy } from '../polar/index.ts';
 import { SnapshotHolder, type SnapshotOpener } from '../serving/index.ts';
-import { openVerifiedDatabase } from '../snapshot/index.ts';
+import { openSnapshot } from '../snapshot/index.ts';
 import { openStore, type SnapshotStore, type StoreOptions } from '../store/index.ts';
 
 /**
- * Verifies stored bytes, reads the policy the snapshot was built with and opens an engine on it.
- * The engine's bounds sit one above the HTTP layer's, so the app can tell "exactly at the limit" from "over".
+ * Opens verified snapshots with `openSnapshot`. The engine's bounds sit one above the HTTP layer's, so
+ * the app can tell "exactly at the limit" from "over the limit" and refuse instead of truncating.
  */
 export function snapshotOpener(
   sql: SqlJsStatic,
@@ -35,16 +34,7 @@ export function snapshotOpener(
     maxResults: Math.max(http.maxQueryRows ?? 100_000, http.maxPageSize ?? 10_000) + 1,
     maxContextFacts: http.maxContextFacts ?? 10_000,
   };
-  return (manifest, body) => {
-    const db = openVerifiedDatabase(sql, manifest, body);
-    try {
-      const policy = parsePolicy(readPolicySources(db));
-      return { manifest, policy, engine: createEngine(sql, db, policy, { ...engine, limits }) };
-    } catch (e) {
-      db.close();
-      throw e;
-    }
-  };
+  return (manifest, body) => openSnapshot(sql, manifest, body, { clock: engine.clock, limits });
 }
 
 export interface ServingOptions {
