@@ -68,7 +68,7 @@ export function createDevApp(
   app.get('/api/facts', (c) => {
     const q = parseFactsQuery(new URL(c.req.url).searchParams);
     c.header('OsoOffset', String(service.store.offset));
-    return c.json(service.store.facts(q.predicate, q.args));
+    return c.body(service.store.factsJson(q.predicate, q.args), 200, { 'content-type': 'application/json' });
   });
   app.post('/api/batch', async (c) => write(c, readBatch(await body(c))));
   app.post('/api/facts', async (c) => {

@@ -19,7 +19,9 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS facts(predicate TEXT NOT NULL, arity INTEGER NOT NULL,
   ${COLS.map((c) => `${c} TEXT NOT NULL`).join(', ')},
-  PRIMARY KEY(predicate, arity, ${COLS.join(', ')})) WITHOUT ROWID;`;
+  PRIMARY KEY(predicate, arity, ${COLS.join(', ')})) WITHOUT ROWID;
+-- GET /api/facts filters by predicate and argument types: a sync asks once per type combination.
+CREATE INDEX IF NOT EXISTS facts_by_type ON facts(predicate, ${COLS.filter((c) => c.startsWith('t')).join(', ')});`;
 
 /**
  * The dev server's data: the policy, the stored facts and the write offset, in one sql.js database
@@ -91,18 +93,11 @@ export class DevFactStore {
 
   /** Stored facts matching per-position constraints (positions not given match anything, any arity). */
   facts(predicate: string | null, args: ValuePattern[] = []): Fact[] {
-    const where: string[] = [];
-    const params: SqlValue[] = [];
-    if (predicate !== null) {
-      where.push('predicate = ?');
-      params.push(predicate);
-    }
-    args.forEach((a, i) => {
-      constrain(where, params, i, a);
-    });
-    const sql = `SELECT predicate, arity, ${COLS.join(', ')} FROM facts${
-      where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`
-    }`;
+    const { sql, params } = selectWhere(
+      `SELECT predicate, arity, ${COLS.join(', ')} FROM facts`,
+      predicate,
+      args,
+    );
     const out: Fact[] = [];
     const stmt = this.db.prepare(sql, params);
     try {
@@ -111,6 +106,20 @@ export class DevFactStore {
       stmt.free();
     }
     return out;
+  }
+
+  /**
+   * The same facts as `facts()`, already as the JSON text of `GET /api/facts`: rendered inside SQLite, so a
+   * large answer crosses from WASM as one string instead of twelve per row.
+   */
+  factsJson(predicate: string | null, args: ValuePattern[] = []): string {
+    const { sql, params } = selectWhere(
+      `SELECT coalesce(json_group_array(${FACT_JSON}), '[]') FROM facts`,
+      predicate,
+      args,
+    );
+    const r = this.db.exec(sql, params);
+    return String(r[0]?.values[0]?.[0] ?? '[]');
   }
 
   count(): number {
@@ -188,6 +197,26 @@ function rowToFact(row: SqlValue[]): Fact {
   const args: Value[] = [];
   for (let i = 0; i < arity; i++) args.push({ type: String(row[2 + 2 * i]), id: String(row[3 + 2 * i]) });
   return { predicate: String(row[0]), args };
+}
+
+const argJson = (i: number) => `json_object('type', t${i}, 'id', i${i})`;
+const FACT_JSON = `json_object('predicate', predicate, 'args', CASE arity ${Array.from(
+  { length: MAX_ARITY },
+  (_, n) =>
+    `WHEN ${n + 1} THEN json_array(${Array.from({ length: n + 1 }, (_, i) => argJson(i)).join(', ')})`,
+).join(' ')} END)`;
+
+function selectWhere(select: string, predicate: string | null, args: ValuePattern[]) {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (predicate !== null) {
+    where.push('predicate = ?');
+    params.push(predicate);
+  }
+  args.forEach((a, i) => {
+    constrain(where, params, i, a);
+  });
+  return { sql: where.length === 0 ? select : `${select} WHERE ${where.join(' AND ')}`, params };
 }
 
 function constrain(where: string[], params: SqlValue[], i: number, a: ValuePattern): void {

@@ -1,5 +1,5 @@
 import type { SqlJsStatic } from 'sql.js';
-import { buildDatabase, createEngine } from '../engine/index.ts';
+import { buildDatabase, createEngine, runPolicyTests } from '../engine/index.ts';
 import { DomainError } from '../errors.ts';
 import { checkFact, parsePolicy } from '../polar/index.ts';
 import type { DevPolicyPort } from './dev-service.ts';
@@ -13,8 +13,11 @@ export function createDevPort(sql: SqlJsStatic, clock: () => number): DevPolicyP
       const problem = checkFact(policy, fact);
       if (problem !== null) throw new DomainError('bad-request', problem, { details: { fact } });
     },
-    async runTests(_policy) {
-      return [];
+    async runTests(policy) {
+      const report = runPolicyTests(sql, policy, { clock: seconds });
+      return report.failures.map(
+        (f) => `${f.loc.file}:${f.loc.line}:${f.loc.column}: test "${f.test}": ${f.message}`,
+      );
     },
     createEngine: (policy, facts) =>
       createEngine(sql, buildDatabase(sql, policy, facts), policy, { clock: seconds }),
