@@ -7,6 +7,7 @@ import { desugarRules } from './desugar.ts';
 import { buildEnv } from './env.ts';
 import { parseFile } from './parser.ts';
 import { inferSignatures } from './signatures.ts';
+import { checkStratification } from './stratify.ts';
 import type { SynFile } from './syntax.ts';
 import { desugarTests } from './tests-desugar.ts';
 
@@ -35,7 +36,7 @@ export function parsePolicy(sources: PolicySource[]): Policy {
     files.push(r.file);
     syntax.push(...r.diagnostics);
   }
-  if (syntax.length > 0) throw failure('policy-syntax', 'syntax', syntax, sources);
+  if (syntax.length > 0) throw failure('policy-syntax', 'syntax error', syntax, sources);
 
   const diags: Diagnostic[] = [];
   const report = (code: string, message: string, loc: { file: string; line: number; column: number }) =>
@@ -43,6 +44,7 @@ export function parsePolicy(sources: PolicySource[]): Policy {
   const env = buildEnv(files, diags);
   checkFiles(files, env, diags);
   const { rules, facts } = desugarRules(files, env, report);
+  checkStratification(rules, report);
   const declared: FactSignature[] = [];
   for (const f of files) {
     for (const it of f.items) {
@@ -53,7 +55,7 @@ export function parsePolicy(sources: PolicySource[]): Policy {
   }
   const signatures = inferSignatures(rules, declared);
   const tests = desugarTests(files, env, signatures, report);
-  if (diags.length > 0) throw failure('policy-invalid', 'invalid', diags, sources);
+  if (diags.length > 0) throw failure('policy-invalid', 'problem', diags, sources);
 
   const metadata: Record<string, BlockMetadata> = {};
   for (const name of env.blocks.keys()) metadata[name] = env.metadata(name);
@@ -91,7 +93,7 @@ function failure(
   const n = unique.length;
   const listed = unique.slice(0, MAX_LISTED).map(formatDiagnostic);
   if (n > MAX_LISTED) listed.push(`... and ${n - MAX_LISTED} more`);
-  return new DomainError(code, `${what} policy: ${n} problem${n === 1 ? '' : 's'}\n${listed.join('\n')}`, {
+  return new DomainError(code, `policy has ${n} ${what}${n === 1 ? '' : 's'}\n${listed.join('\n')}`, {
     diagnostics: unique,
   });
 }

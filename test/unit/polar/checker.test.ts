@@ -357,6 +357,13 @@ const INVALID: Case[] = [
     message: 'relation "p" of resource R has the abstract type Resource; ... on "p" needs a declared type',
   },
   {
+    code: 'unstratified-negation',
+    src: 'allow(u: User, "a", o: Org) if f(u, o) and not blocked(u, o);\nblocked(u: User, o: Org) if f(u, o) and allow(u, "a", o);',
+    at: '3:44',
+    message:
+      'not blocked(...) depends on allow, the rule being defined: negation cannot go through recursion',
+  },
+  {
     code: 'fact-mismatch',
     src: 'allow(u: User, "a", o: Org) if has_role(u, "member", o);\ntest "t" { setup { has_role(User{"a"}, "member", User{"b"}); } }',
     at: '4:20',
@@ -425,7 +432,7 @@ test "x" { }
       '11:6 duplicate-test',
     ]);
     expect(e.message.split('\n')).toEqual([
-      'invalid policy: 7 problems',
+      'policy has 7 problems',
       'repo.polar:5:22: relation "org" of resource Repository refers to unknown type Organisation',
       'repo.polar:6:13: unknown role, permission or relation "maintainer" in resource Repository',
       'repo.polar:7:3: unknown role or permission "write" in resource Repository',

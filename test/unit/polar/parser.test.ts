@@ -367,7 +367,7 @@ describe('parser: syntax errors carry file:line:column', () => {
       'a.polar:7:14',
       'b.polar:1:25',
     ]);
-    expect(err?.message.split('\n')[0]).toBe('syntax policy: 4 problems');
+    expect(err?.message.split('\n')[0]).toBe('policy has 4 syntax errors');
     expect(err?.message).toContain('a.polar:3:16: expected "]" to close the roles list, found string "b"');
   });
 
