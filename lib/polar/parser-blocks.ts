@@ -78,7 +78,7 @@ function parseShorthandBody(c: Cursor): ShorthandBody {
     return { kind: 'implied', name: c.string('a global role or permission'), global: true };
   }
   const t = c.peek();
-  if (t.kind === 'string' && (c.isPunct(';', 1) || c.isWord('on', 1))) {
+  if (t.kind === 'string' && !continuesCondition(c)) {
     const name = c.string('a role, permission or relation');
     if (!c.isWord('on')) return { kind: 'implied', name, global: false };
     c.next();
@@ -99,4 +99,13 @@ function parseShorthandBody(c: Cursor): ShorthandBody {
     };
   }
   return { kind: 'expr', expr: parseExpr(c) };
+}
+
+const OPERATORS = new Set(['=', '!=', '<', '<=', '>', '>=', '==']);
+
+/** After a string in a shorthand body: does an operator follow, making the body a condition? */
+function continuesCondition(c: Cursor): boolean {
+  const next = c.peek(1);
+  if (next.kind === 'punct') return OPERATORS.has(next.value);
+  return next.kind === 'ident' && ['in', 'matches', 'and', 'or'].includes(next.value);
 }

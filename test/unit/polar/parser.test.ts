@@ -219,6 +219,12 @@ interface SyntaxCase {
 
 const SYNTAX: SyntaxCase[] = [
   {
+    src: 'resource R {\n  roles = ["a", "b"];\n  "a" if "b"\n  "c" if "a";\n}',
+    at: '4:3',
+    code: 'syntax-error',
+    message: 'expected ";" after the shorthand rule, found string "c"',
+  },
+  {
     src: 'f(x) if g(1.5);',
     at: '1:11',
     code: 'unsupported-float',
