@@ -12,6 +12,8 @@
  * | `FALLBACK_MAX_STALENESS_SECONDS` | `--max-staleness-seconds` | none             |
  * | `AWS_ENDPOINT_URL_S3`            | `--s3-endpoint <url>`     | AWS              |
  * | `AWS_REGION`                     |                           | us-east-1        |
+ * | `FALLBACK_SOURCE`                | `--source <url>`          | none: serve only; with one, the node syncs itself |
+ * | `FALLBACK_SYNC_SECONDS`          | `--sync-seconds <n>`      | 60               |
  */
 import { DomainError } from '../errors.ts';
 import type { HttpConfig } from '../http/index.ts';
@@ -25,6 +27,10 @@ export interface ServeSettings {
   refreshIntervalMs: number;
   http: HttpConfig;
   s3: { endpoint?: string; region?: string };
+  /** Upstream to sync from in-process (`oso:<url>`, `dir:<path>`); none: serve only. */
+  source?: string | undefined;
+  /** Time between in-process syncs. Default 60,000 ms. */
+  syncIntervalMs?: number;
 }
 
 function number(
@@ -73,6 +79,8 @@ export function serveSettingsFromEnv(env: Env, defaultHost = '127.0.0.1'): Serve
       ...(staleness === undefined ? {} : { maxStalenessMs: staleness * 1000 }),
     },
     s3: { endpoint: env.AWS_ENDPOINT_URL_S3 || undefined, region: env.AWS_REGION || undefined },
+    source: env.FALLBACK_SOURCE || undefined,
+    syncIntervalMs: number('FALLBACK_SYNC_SECONDS', env.FALLBACK_SYNC_SECONDS, 60, 0.01)! * 1000,
   };
 }
 
@@ -105,6 +113,12 @@ export function applyServeFlags(base: ServeSettings, argv: readonly string[]): S
         break;
       case '--s3-endpoint':
         s.s3.endpoint = value;
+        break;
+      case '--source':
+        s.source = value;
+        break;
+      case '--sync-seconds':
+        s.syncIntervalMs = number('--sync-seconds', value, 60, 0.01)! * 1000;
         break;
       default:
         throw new DomainError('bad-request', `unknown flag "${flag}"`);

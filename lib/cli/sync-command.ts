@@ -4,14 +4,14 @@
  */
 import { loadSqlJs } from '../engine/sqljs.ts';
 import { DomainError } from '../errors.ts';
-import { openSource } from '../source/index.ts';
+import { openSource, osoSourceOptionsFromEnv } from '../source/index.ts';
 import { openStore } from '../store/index.ts';
 import { runSync } from '../sync/index.ts';
 import { type CliEnv, type CliIo, formatBytes, parseFlags, reportError, s3Options } from './flags.ts';
 import { createProgressPrinter } from './progress.ts';
 
 export const USAGE =
-  'usage: fallback sync --source dir:<path> --store <file:dir|s3://bucket/prefix> [--endpoint <s3-url>] [--keep 10]\n';
+  'usage: fallback sync --source <dir:path|oso:url> --store <file:dir|s3://bucket/prefix> [--endpoint <s3-url>] [--keep 10]\n';
 
 export async function run(argv: string[], env: CliEnv, io: CliIo = process): Promise<number> {
   if (argv.includes('--help')) {
@@ -27,7 +27,14 @@ export async function run(argv: string[], env: CliEnv, io: CliIo = process): Pro
     const keep = flags.keep === undefined ? 10 : Number(flags.keep);
     if (!Number.isInteger(keep) || keep < 1)
       throw new DomainError('bad-request', `--keep must be >= 1, got "${flags.keep}"`);
-    const source = openSource(flags.source);
+    // `oso:` sources take their key (OSO_API_TOKEN) and settings (FALLBACK_OSO_*) from the environment.
+    const source = openSource(flags.source, {
+      apiKey: env.OSO_API_TOKEN,
+      oso: {
+        ...osoSourceOptionsFromEnv(env),
+        onEvent: (e) => io.stderr.write(`${e.level}: ${e.message} ${JSON.stringify(e.fields)}\n`),
+      },
+    });
     const store = openStore(flags.store, s3Options(flags, env));
     const s = await runSync({
       source,

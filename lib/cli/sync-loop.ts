@@ -50,7 +50,8 @@ export function startSyncLoop(o: SyncLoopOptions): SyncLoop {
   };
   const tick = () => {
     current = once().then(() => {
-      if (!stopped) timer = setTimeout(tick, intervalMs);
+      // Unref'd: the server's socket keeps the process alive, and a closed server lets it exit.
+      if (!stopped) timer = setTimeout(tick, intervalMs).unref();
     });
   };
   tick();
