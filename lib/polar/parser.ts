@@ -122,12 +122,21 @@ function parseTest(c: Cursor): SynItem {
   const name = c.string('a test name or "fixture"');
   c.expectPunct('{', `to open test ${JSON.stringify(name.value)}`);
   const test: SynTest = { kind: 'test', name, setup: [], assertions: [], loc };
+  let setups = 0;
   while (!c.isPunct('}')) {
     if (c.peek().kind === 'eof') c.fail(`missing "}" to close test ${JSON.stringify(name.value)}`);
     const start = c.pos;
     try {
       if (c.isWord('setup') && c.isPunct('{', 1)) {
-        c.next();
+        const at = c.next();
+        if (++setups === 2) {
+          const where = c.loc(at);
+          c.diagnostics.push({
+            code: 'duplicate-setup',
+            message: 'a test can have only one setup block',
+            ...where,
+          });
+        }
         c.next();
         test.setup.push(...parseFacts(c, 'setup', true));
       } else test.assertions.push(parseAssertion(c));

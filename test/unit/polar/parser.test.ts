@@ -219,6 +219,12 @@ interface SyntaxCase {
 
 const SYNTAX: SyntaxCase[] = [
   {
+    src: 'test "t" {\n  setup { }\n  setup { }\n}',
+    at: '3:3',
+    code: 'duplicate-setup',
+    message: 'a test can have only one setup block',
+  },
+  {
     src: 'resource R {\n  roles = ["a", "b"];\n  "a" if "b"\n  "c" if "a";\n}',
     at: '4:3',
     code: 'syntax-error',
