@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SqlJsStatic } from 'sql.js';
 import { loadSqlJs, runPolicyTests } from '../engine/index.ts';
 import { DomainError } from '../errors.ts';
-import { checkFact, type Fact, type Policy, parsePolicy, policyHash } from '../polar/index.ts';
+import { checkFact, type Policy, parsePolicy, policyHash } from '../polar/index.ts';
 import {
   buildSnapshot,
   createSnapshotId,
@@ -11,6 +11,7 @@ import {
 } from '../snapshot/index.ts';
 import type { Source } from '../source/index.ts';
 import { pruneSnapshots, type SnapshotStore } from '../store/index.ts';
+import { FactBuffer } from './fact-buffer.ts';
 
 /** Progress of a sync, reported while facts are read and at each phase change. */
 export interface SyncProgress {
@@ -85,8 +86,8 @@ async function collectFacts(
   policy: Policy,
   report: (facts: number) => void,
   every: number,
-): Promise<{ facts: Fact[]; dataHash: string }> {
-  const facts: Fact[] = [];
+): Promise<{ facts: FactBuffer; dataHash: string }> {
+  const facts = new FactBuffer();
   const hash = createHash('sha256');
   // Canonical text is length-prefixed (unambiguous for any id) and hashed in 64 KiB pieces: one native call
   // per fact would dominate the read time.
@@ -179,7 +180,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
   });
   const factsRead = facts.length;
-  facts.length = 0; // let the fact objects go before the upload
+  facts.clear(); // let the facts go before the upload
   progress('publish', factsRead);
   const { manifest } = built;
   await store.putSnapshot(manifest, built.body);
