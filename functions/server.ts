@@ -8,4 +8,5 @@ if (settings.store === undefined) {
   process.stderr.write('FALLBACK_STORE is required, e.g. s3://bucket/prefix or file:/data/snapshots\n');
   process.exit(2);
 }
-await serveWith({ ...settings, store: settings.store });
+// The environment also carries the upstream key (OSO_API_TOKEN) for a self-syncing node (FALLBACK_SOURCE).
+await serveWith({ ...settings, store: settings.store }, process.env);
