@@ -3,6 +3,7 @@ import { DomainError } from '../../lib/errors.ts';
 import type { Fact, Value } from '../../lib/polar/index.ts';
 import { hashString, pick } from './rng.ts';
 
+/** The smallest data set `generateDataset` makes. */
 export const MIN_FACTS = 1000;
 /** Depth of every folder chain (the deepest folder is 10 `folder` hops from its repository's). */
 export const FOLDER_DEPTH = 10;
