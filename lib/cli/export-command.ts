@@ -1,6 +1,6 @@
 /** `fallback export --store <url> --out <file> [--endpoint <s3-url>]`: the current snapshot as one file. */
 import { rename, writeFile } from 'node:fs/promises';
-import { loadSqlJs } from '../engine/sqljs.ts';
+import { loadSqlJs } from '../engine/index.ts';
 import { DomainError } from '../errors.ts';
 import { packSnapshot, verifySnapshot } from '../snapshot/index.ts';
 import { openStore } from '../store/index.ts';

@@ -1,6 +1,6 @@
 import { DomainError } from '../errors.ts';
 
-/** Environment variables as passed in by `functions/` (lib never reads `process.env` itself). */
+/** Environment variables as passed in by `functions/` (lib never reads the process environment itself). */
 export type CliEnv = Readonly<Record<string, string | undefined>>;
 
 /** Where a command writes; defaults to the process streams. */

@@ -3,7 +3,7 @@
  * publishes it (a node can start from it while the upstream is down). Never moves the pointer backwards.
  */
 import { readFile } from 'node:fs/promises';
-import { loadSqlJs } from '../engine/sqljs.ts';
+import { loadSqlJs } from '../engine/index.ts';
 import { DomainError, isDomainError } from '../errors.ts';
 import { unpackSnapshot, verifySnapshot } from '../snapshot/index.ts';
 import { openStore } from '../store/index.ts';

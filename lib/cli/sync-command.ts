@@ -2,7 +2,7 @@
  * `fallback sync --source dir:<path> --store <url> [--endpoint <s3-url>] [--keep 10]`: builds a snapshot
  * from the source and publishes it, printing progress and a one-line summary.
  */
-import { loadSqlJs } from '../engine/sqljs.ts';
+import { loadSqlJs } from '../engine/index.ts';
 import { DomainError } from '../errors.ts';
 import { openSource, osoSourceOptionsFromEnv } from '../source/index.ts';
 import { openStore } from '../store/index.ts';
