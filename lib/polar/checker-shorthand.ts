@@ -72,7 +72,7 @@ export function checkShorthand(c: Checker, block: string, item: BlockItem): void
             body.name,
             `${env.describe(related)} (the "${body.on.value}" relation of ${where})`,
           );
-      } else implied(c, block, body.name, where);
+      } else implied(c, block, body.name, where, true);
       return;
     case 'var-on': {
       if (head.kind !== 'ident' || head.value !== body.name.value) {
@@ -128,11 +128,11 @@ function relation(c: Checker, block: string, rel: Named): string | undefined {
 }
 
 /** The implier `"y"` must be declared in `block`; a relation there must point to an actor type. */
-function implied(c: Checker, block: string, name: Named, where: string): void {
+function implied(c: Checker, block: string, name: Named, where: string, local = false): void {
   const env = c.env;
   const kind = env.lookup(block, name.value);
   if (kind === undefined) {
-    const hint = suggest(name.value, env.names(block));
+    const hint = (local && elsewhere(c, block, name.value)) || suggest(name.value, env.names(block));
     c.report(
       'unknown-name',
       `unknown role, permission or relation "${name.value}" in ${where}${hint}`,
@@ -153,4 +153,20 @@ function reportNotActor(report: Checker['report'], name: Named, type: string, wh
     `relation "${name.value}" of ${where} points to ${type}, which is not an actor type; use "role" on "${name.value}" to inherit through it`,
     loc,
   );
+}
+
+/** Where else an undeclared name is declared: the global block, or a block reached through a relation. */
+function elsewhere(c: Checker, block: string, name: string): string {
+  const env = c.env;
+  const s = JSON.stringify(name);
+  if (block !== 'global' && env.global && env.lookup('global', name)) {
+    return `; it is declared in the global block: write ... if global ${s}`;
+  }
+  if (block === 'global') return '';
+  for (const [rel, type] of Object.entries(env.metadata(block).relations)) {
+    if (env.blocks.has(type) && env.lookup(type, name)) {
+      return `; it is declared in ${env.describe(type)}: write ... if ${s} on ${JSON.stringify(rel)}`;
+    }
+  }
+  return '';
 }

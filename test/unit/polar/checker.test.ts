@@ -364,6 +364,20 @@ const INVALID: Case[] = [
       'not blocked(...) depends on allow, the rule being defined: negation cannot go through recursion',
   },
   {
+    code: 'unknown-name',
+    src: 'resource R { roles = ["a"]; relations = { org: Org }; "a" if "member"; }',
+    at: '3:62',
+    message:
+      'unknown role, permission or relation "member" in resource R; it is declared in resource Org: write ... if "member" on "org"',
+  },
+  {
+    code: 'unknown-name',
+    src: 'global { roles = ["root"]; }\nresource R { roles = ["a"]; "a" if "root"; }',
+    at: '4:36',
+    message:
+      'unknown role, permission or relation "root" in resource R; it is declared in the global block: write ... if global "root"',
+  },
+  {
     code: 'fact-mismatch',
     src: 'allow(u: User, "a", o: Org) if has_role(u, "member", o);\ntest "t" { setup { has_role(User{"a"}, "member", User{"b"}); } }',
     at: '4:20',
