@@ -156,6 +156,14 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
 
   const current = await store.readPointer();
   const cur = current === 'not-modified' ? null : current;
+  const currentVersion = cur?.pointer.manifest.upstreamVersion;
+  if (isOlderVersion(data.upstreamVersion, currentVersion)) {
+    // An upstream replica that lags (or was reset) must never move the pointer backwards.
+    throw new DomainError(
+      'source-invalid',
+      `upstream data version ${data.upstreamVersion} is older than the current snapshot's ${currentVersion}: nothing published (if the upstream was reset on purpose, sync into a new store)`,
+    );
+  }
   if (
     cur !== null &&
     cur.pointer.manifest.policyHash === pHash &&
@@ -222,4 +230,11 @@ function summary(
     factCounts: m.factCounts,
     pruned,
   };
+}
+
+/** True when both versions are decimal counters (Oso's `OsoOffset`) and `next` is below `current`. */
+function isOlderVersion(next: string | undefined, current: string | undefined): boolean {
+  if (next === undefined || current === undefined) return false;
+  if (!/^\d+$/.test(next) || !/^\d+$/.test(current)) return false;
+  return BigInt(next) < BigInt(current);
 }
