@@ -80,7 +80,12 @@ function longhand(env: Env, r: SynRule, report: Report): Rule[] {
   }
   const conjs = r.body ? toDnf(r.body, ctx) : [[]];
   return conjs.map((conj) => {
-    const rule: Rule = { head: { pred: r.name, args: head }, body: [...isas, ...conj], loc: r.loc };
+    // Each rule owns its data: consumers may rewrite rules without affecting siblings.
+    const rule: Rule = structuredClone({
+      head: { pred: r.name, args: head },
+      body: [...isas, ...conj],
+      loc: r.loc,
+    });
     checkSafety(rule, ctx, report, r.name);
     return rule;
   });
@@ -102,11 +107,8 @@ function shorthand(env: Env, block: string, item: BlockItem, report: Report): Ru
     isas.push({ kind: 'isa', var: 'resource', types: env.subtypes[block] ?? [], loc });
   }
   const target = isGlobal ? undefined : 'resource';
-  const make = (conj: Literal[]): Rule => ({
-    head: { pred: PRED[kind], args: headArgs },
-    body: [...isas, ...conj],
-    loc,
-  });
+  const make = (conj: Literal[]): Rule =>
+    structuredClone({ head: { pred: PRED[kind], args: headArgs }, body: [...isas, ...conj], loc });
   switch (body.kind) {
     case 'implied': {
       const name = body.name.value;
