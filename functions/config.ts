@@ -1,6 +1,7 @@
 // The one module that reads process.env: validated once into a frozen config object.
 import process from 'node:process';
 import { type ServeSettings, serveSettingsFromEnv } from '../lib/cli/serve-options.ts';
+import { type OsoSourceOptions, osoSourceOptionsFromEnv } from '../lib/source/index.ts';
 
 /** Settings read from the environment. Entry points take what they need and fail early when it is missing. */
 export interface Config {
@@ -10,8 +11,10 @@ export interface Config {
   store: string | undefined;
   /** `FALLBACK_KEEP_SNAPSHOTS`: snapshots retention keeps. Default 10. */
   keepSnapshots: number;
-  /** `OSO_API_KEY`: key for an `oso:` source. Default: none. */
-  sourceApiKey: string | undefined;
+  /** `oso:` source settings: `OSO_API_TOKEN`, `OSO_ENVIRONMENT`, `OSO_TENANT`, `FALLBACK_OSO_*`. */
+  oso: Readonly<OsoSourceOptions>;
+  /** `OSO_API_TOKEN_SECRET_ARN`: Secrets Manager secret holding the Oso API key (read at cold start). */
+  osoApiTokenSecretArn: string | undefined;
   /** `AWS_ENDPOINT_URL_S3` (S3-compatible servers) and `AWS_REGION`. Defaults: AWS, us-east-1. */
   s3: Readonly<{ endpoint?: string; region?: string }>;
 }
@@ -23,7 +26,7 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   return n;
 }
 
-/** Reads and validates the environment (default `process.env`); throws naming the bad variable. */
+/** Sync settings from the environment (default `process.env`); throws naming the bad variable. */
 export function readConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Readonly<Config> {
@@ -33,7 +36,8 @@ export function readConfig(
     source: env.FALLBACK_SOURCE || undefined,
     store: env.FALLBACK_STORE || undefined,
     keepSnapshots: positiveInt('FALLBACK_KEEP_SNAPSHOTS', env.FALLBACK_KEEP_SNAPSHOTS, 10),
-    sourceApiKey: env.OSO_API_KEY || undefined,
+    oso: Object.freeze(osoSourceOptionsFromEnv(env)),
+    osoApiTokenSecretArn: env.OSO_API_TOKEN_SECRET_ARN || undefined,
     s3: Object.freeze({
       ...(endpoint === undefined ? {} : { endpoint }),
       ...(region === undefined ? {} : { region }),

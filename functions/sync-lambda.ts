@@ -5,10 +5,13 @@ import { openSource } from '../lib/source/index.ts';
 import { openStore } from '../lib/store/index.ts';
 import { runSync, type SyncSummary } from '../lib/sync/index.ts';
 import { readConfig } from './config.ts';
+import { readSecretString } from './read-secret.ts';
 
 const config = readConfig();
-const logger = new Logger({ serviceName: 'oso-fallback-sync' });
-const metrics = new Metrics({ namespace: 'OsoFallback', serviceName: 'oso-fallback-sync' });
+// Service name and metrics namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE (set by infra).
+const logger = new Logger();
+const metrics = new Metrics();
+let apiKey: Promise<string | undefined> | undefined;
 
 export async function handler(): Promise<SyncSummary> {
   const started = Date.now();
@@ -16,9 +19,13 @@ export async function handler(): Promise<SyncSummary> {
     if (config.source === undefined || config.store === undefined) {
       throw new Error('FALLBACK_SOURCE and FALLBACK_STORE must be set');
     }
-    const source = openSource(config.source, {
-      ...(config.sourceApiKey ? { apiKey: config.sourceApiKey } : {}),
+    const arn = config.osoApiTokenSecretArn;
+    apiKey ??= arn === undefined ? Promise.resolve(config.oso.apiKey) : readSecretString(arn);
+    const key = await apiKey.catch((e: unknown) => {
+      apiKey = undefined; // retry the secret on the next invocation
+      throw e;
     });
+    const source = openSource(config.source, { oso: { ...config.oso, apiKey: key } });
     const store = openStore(config.store, config.s3);
     const summary = await runSync({
       source,
