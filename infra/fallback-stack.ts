@@ -130,6 +130,16 @@ export class FallbackStack extends Stack {
             requestsPerTarget: props.requestsPerTarget,
           });
 
+    const ageMinutes = props.snapshotAgeAlarmMinutes ?? 5;
+    const intervalMinutes = rateMinutes(props.syncSchedule ?? 'rate(1 minute)');
+    if (!(Number.isInteger(ageMinutes) && ageMinutes >= 1 && ageMinutes <= 1440)) {
+      throw new Error(`snapshotAgeAlarmMinutes must be a whole number from 1 to 1440, got ${ageMinutes}`);
+    }
+    if (intervalMinutes !== undefined && ageMinutes <= intervalMinutes) {
+      throw new Error(
+        `snapshotAgeAlarmMinutes (${ageMinutes}) must be longer than the sync interval (${props.syncSchedule}), or every quiet period alarms`,
+      );
+    }
     this.monitoring = new Monitoring(this, 'Monitoring', {
       namespace,
       serveService,
@@ -138,7 +148,7 @@ export class FallbackStack extends Stack {
       targetGroup: this.serving.targetGroup,
       syncFunction: this.sync.function,
       serveFunction: this.serving instanceof LambdaServing ? this.serving.function : undefined,
-      snapshotAgeThreshold: Duration.minutes(props.snapshotAgeAlarmMinutes ?? 5),
+      snapshotAgeThreshold: Duration.minutes(ageMinutes),
       syncFailureThreshold: props.syncFailureThreshold,
       serverErrorRatePercent: props.serverErrorRatePercent,
       alarmTopic: props.alarmTopicArn
@@ -212,6 +222,14 @@ function importSecret(scope: Construct, nameOrArn: string): ISecret {
   return /:secret:.+-[A-Za-z0-9]{6}$/.test(nameOrArn)
     ? Secret.fromSecretCompleteArn(scope, 'OsoApiKey', nameOrArn)
     : Secret.fromSecretPartialArn(scope, 'OsoApiKey', nameOrArn);
+}
+
+/** Minutes between runs of a `rate(...)` schedule; undefined for cron expressions. */
+function rateMinutes(expression: string): number | undefined {
+  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (m === null) return undefined;
+  const unit = m[2]!.startsWith('minute') ? 1 : m[2]!.startsWith('hour') ? 60 : 1440;
+  return Number(m[1]) * unit;
 }
 
 function retentionOf(days: number): RetentionDays {

@@ -37,7 +37,8 @@ export interface MonitoringProps {
   /** The serving function, in Lambda mode. */
   readonly serveFunction?: IFunction;
   /**
-   * Alarm when the served snapshot is older than this.
+   * Alarm when the served snapshot is older than this (serve metric), or when no sync succeeded for this
+   * long (sync metric); must be longer than the sync interval.
    * @default Duration.minutes(5)
    */
   readonly snapshotAgeThreshold?: Duration;
@@ -61,9 +62,21 @@ export interface MonitoringProps {
 export class Monitoring extends Construct {
   readonly dashboard: Dashboard;
   readonly snapshotAgeAlarm: Alarm;
+  readonly syncStalledAlarm: Alarm;
   readonly syncFailureAlarm: Alarm;
   readonly serverErrorAlarm: Alarm;
   readonly unhealthyHostsAlarm: Alarm;
+
+  /** Every alarm, in a stable order. */
+  alarms(): Alarm[] {
+    return [
+      this.snapshotAgeAlarm,
+      this.syncStalledAlarm,
+      this.syncFailureAlarm,
+      this.serverErrorAlarm,
+      this.unhealthyHostsAlarm,
+    ];
+  }
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -86,11 +99,11 @@ export class Monitoring extends Construct {
         label,
       });
     // Dimension sets the functions add (path, status, function_name) vary, so graphs search for them.
-    const search = (name: string, statistic: string) =>
+    const search = (name: string, statistic: string, label = '') =>
       new MathExpression({
         expression: `SEARCH('{${ns}} MetricName="${name}"', '${statistic}', 60)`,
         usingMetrics: {},
-        label: '',
+        label,
         period: Duration.minutes(1),
       });
     const perMinute = { period: Duration.minutes(1) };
@@ -113,6 +126,15 @@ export class Monitoring extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 2,
       treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    // The producer-side view of the same age: no successful sync (published or unchanged) for that long.
+    this.syncStalledAlarm = new Alarm(this, 'SyncStalled', {
+      alarmDescription: `no successful sync for ${ageMs / 60_000} minutes: the snapshot is getting old`,
+      metric: sync(METRICS.syncSuccess, 'Sum').with({ period: Duration.millis(ageMs) }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.BREACHING,
     });
     const syncFailures = new MathExpression({
       expression: 'FILL(failures, 0) + FILL(errors, 0)',
@@ -159,12 +181,7 @@ export class Monitoring extends Construct {
     });
     if (props.alarmTopic) {
       const action = new SnsAction(props.alarmTopic);
-      for (const alarm of [
-        this.snapshotAgeAlarm,
-        this.syncFailureAlarm,
-        this.serverErrorAlarm,
-        this.unhealthyHostsAlarm,
-      ]) {
+      for (const alarm of this.alarms()) {
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
       }
@@ -190,8 +207,8 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       graph('Requests by path and status', [search(METRICS.requests, 'Sum')]),
       graph(
-        'Latency (ms)',
-        ['p50', 'p90', 'p99'].map((p) => serve(METRICS.latency, p, `latency ${p}`).with(perMinute)),
+        'Latency (ms) p50 / p90 / p99',
+        ['p50', 'p90', 'p99'].map((p) => search(METRICS.latency, p, p)),
         [alb.metrics.targetResponseTime({ statistic: 'p99', label: 'ALB target p99 (s)', ...perMinute })],
       ),
       graph('4xx and 5xx', [
@@ -201,16 +218,11 @@ export class Monitoring extends Construct {
       ]),
     );
     this.dashboard.addWidgets(
-      graph('Snapshot age (ms)', [serve(METRICS.snapshotAge, 'Maximum', 'max age').with(perMinute)]),
-      graph('Facts in the served snapshot', [serve(METRICS.factCount, 'Maximum', 'facts').with(perMinute)]),
+      graph('Snapshot age (ms)', [search(METRICS.snapshotAge, 'Maximum')]),
+      graph('Facts in the served snapshot', [search(METRICS.factCount, 'Maximum')]),
       new AlarmStatusWidget({
         title: 'Alarms',
-        alarms: [
-          this.snapshotAgeAlarm,
-          this.syncFailureAlarm,
-          this.serverErrorAlarm,
-          this.unhealthyHostsAlarm,
-        ],
+        alarms: this.alarms(),
         width: 8,
         height: 6,
       }),

@@ -130,9 +130,12 @@ describe('sync function', () => {
         Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: Match.anyValue() }),
       ],
     });
-    synth({ syncSchedule: 'rate(5 minutes)' }).template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(5 minutes)',
-    });
+    synth({ syncSchedule: 'rate(5 minutes)', snapshotAgeAlarmMinutes: 15 }).template.hasResourceProperties(
+      'AWS::Events::Rule',
+      {
+        ScheduleExpression: 'rate(5 minutes)',
+      },
+    );
   });
 
   it('sends failed invocations to an encrypted, TLS-only queue', () => {
@@ -184,9 +187,27 @@ describe('alarms', () => {
     });
   });
 
+  it('alarm when no sync succeeded for the snapshot-age window (missing data counts)', () => {
+    synth({ snapshotAgeAlarmMinutes: 10 }).template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SyncSuccess',
+      Dimensions: [{ Name: 'service', Value: 'oso-fallback-sync' }],
+      Period: 600,
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('reject an age threshold not longer than the sync interval, showing both', () => {
+    expect(() => synth({ syncSchedule: 'rate(10 minutes)', snapshotAgeAlarmMinutes: 5 })).toThrow(
+      'snapshotAgeAlarmMinutes (5) must be longer than the sync interval (rate(10 minutes))',
+    );
+  });
+
   it('alarm on sync failures, 5xx rate and unhealthy hosts', () => {
     const { template } = synth({ syncFailureThreshold: 2, serverErrorRatePercent: 10 });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Threshold: 2,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -216,7 +237,7 @@ describe('alarms', () => {
     const none = synth().template.findResources('AWS::CloudWatch::Alarm');
     for (const alarm of Object.values(none)) expect(alarm.Properties.AlarmActions).toBeUndefined();
     const withTopic = synth({ alarmTopicArn: TOPIC_ARN }).template.findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(withTopic)).toHaveLength(4);
+    expect(Object.keys(withTopic)).toHaveLength(5);
     for (const alarm of Object.values(withTopic)) {
       expect(alarm.Properties.AlarmActions).toEqual([TOPIC_ARN]);
       expect(alarm.Properties.OKActions).toEqual([TOPIC_ARN]);
