@@ -114,10 +114,30 @@ export class DevService implements SnapshotProvider {
     return run;
   }
 
+  /** Stored facts the policy can read; facts left over from an earlier policy stay stored but unused. */
+  private usableFacts(policy: Policy): Fact[] {
+    const fits = new Map<string, boolean>();
+    return this.store.facts(null).filter((f) => {
+      let key = f.predicate;
+      for (const a of f.args) key += `\u0000${a.type}`;
+      let ok = fits.get(key);
+      if (ok === undefined) {
+        try {
+          this.port.checkFact(policy, f);
+          ok = true;
+        } catch {
+          ok = false;
+        }
+        fits.set(key, ok);
+      }
+      return ok;
+    });
+  }
+
   private rebuild(): void {
     const started = this.clock();
     const policy = this.policy;
-    const engine = this.port.createEngine(policy, this.store.facts(null));
+    const engine = this.port.createEngine(policy, this.usableFacts(policy));
     const offset = this.store.offset;
     const old = this.serving;
     const now = this.clock();

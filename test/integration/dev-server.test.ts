@@ -174,4 +174,14 @@ describe('dev server with the real oso-cloud client', () => {
     expect(Number(cleared.headers.get('OsoOffset'))).toBe(offset + 1);
     expect(await oso.authorize(alice, 'write', acme)).toBe(false);
   });
+
+  it('keeps serving when a new policy no longer reads some stored facts', async () => {
+    await oso.insert(['has_relation', anvil, 'org', acme]);
+    await oso.insert(['has_role', bob, 'member', acme]);
+    await oso.policy(
+      'actor User {}\nresource Org { roles = ["member"]; permissions = ["read"]; "read" if "member"; }',
+    );
+    expect(await oso.authorize(bob, 'read', acme)).toBe(true);
+    expect(await oso.get(['has_relation', anvil, null, null])).toHaveLength(1);
+  });
 });
