@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../lib/cli/runtime.ts';
 import { startSelfSync } from '../../lib/cli/self-sync.ts';
 import { applyServeFlags, serveSettingsFromEnv } from '../../lib/cli/serve-options.ts';
+import { run as syncCommand } from '../../lib/cli/sync-command.ts';
 import type { SyncLoop } from '../../lib/cli/sync-loop.ts';
 import { silentLogger } from '../../lib/http/index.ts';
 import { type RunningDevServer, startDevServer } from '../support/dev-server.ts';
@@ -106,5 +107,20 @@ describe('a self-syncing node', () => {
     expect(await health(node.url)).toBe(503);
     await loop.stop();
     await node.close(100);
+  });
+
+  it('fallback sync --source oso: takes the key from OSO_API_TOKEN and fails without it', async () => {
+    const out: string[] = [];
+    const io = {
+      stdout: { write: (t: string) => out.push(t) },
+      stderr: { write: (t: string) => out.push(t) },
+    };
+    const args = ['--source', `oso:${dev.url}`, '--store', `file:${tempDir()}`];
+    expect(await syncCommand(args, {}, io)).toBe(1);
+    expect(out.join('')).toMatch(/set OSO_API_TOKEN/);
+    out.length = 0;
+    expect(await syncCommand(args, { OSO_API_TOKEN: KEY }, io)).toBe(0);
+    expect(out.join('')).toMatch(/^published \S+: 1 facts/m);
+    expect(out.join('')).not.toContain('osotesttoken');
   });
 });
