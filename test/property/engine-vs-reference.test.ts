@@ -7,6 +7,7 @@ import { sameAnswer } from '../support/answers.ts';
 import {
   arbFacts,
   arbPolicy,
+  BIG_NOW,
   NOW_SECONDS,
   QUERY_ACTIONS,
   QUERY_ACTORS,
@@ -26,22 +27,36 @@ beforeAll(async () => {
 
 const show = (v: Value) => `${v.type}{"${v.id}"}`;
 
+/** Runs one engine call, naming the query when it throws (a throw is a failure too). */
+function ask<T>(what: string, call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    throw new Error(`${what} threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
 /** Every query of the small universe through both; `context` facts go with each request instead. */
-function compare(policy: Policy, stored: Fact[], context: Fact[] = []): void {
-  const ref = evaluate(policy, [...stored, ...context], { now: NOW_SECONDS });
-  const engine = createEngine(sql, buildDatabase(sql, policy, stored), policy, { clock: () => NOW_SECONDS });
+function compare(
+  policy: Policy,
+  stored: Fact[],
+  context: Fact[] = [],
+  now: bigint = BigInt(NOW_SECONDS),
+): void {
+  const ref = evaluate(policy, [...stored, ...context], { now });
+  const engine = createEngine(sql, buildDatabase(sql, policy, stored), policy, { clock: () => now });
   const contextFacts = context.length > 0 ? context : undefined;
   try {
     for (const actor of QUERY_ACTORS) {
       for (const action of QUERY_ACTIONS) {
         for (const resource of QUERY_RESOURCES) {
-          const got = engine.authorize({ actor, action, resource, contextFacts });
-          expect(got, `authorize(${show(actor)}, "${action}", ${show(resource)})`).toBe(
-            ref.authorize(actor, action, resource),
-          );
+          const what = `authorize(${show(actor)}, "${action}", ${show(resource)})`;
+          const got = ask(what, () => engine.authorize({ actor, action, resource, contextFacts }));
+          expect(got, what).toBe(ref.authorize(actor, action, resource));
         }
         for (const resourceType of ROLE_TYPES) {
-          const got = engine.list({ actor, action, resourceType, contextFacts }).results;
+          const what = `list(${show(actor)}, "${action}", ${resourceType})`;
+          const got = ask(what, () => engine.list({ actor, action, resourceType, contextFacts }).results);
           const want = ref.list(actor, action, resourceType);
           const known = ref.mentioned(resourceType).map((v) => v.id);
           expect(
@@ -51,7 +66,8 @@ function compare(policy: Policy, stored: Fact[], context: Fact[] = []): void {
         }
       }
       for (const resource of QUERY_RESOURCES) {
-        const got = engine.actions({ actor, resource, contextFacts });
+        const what = `actions(${show(actor)}, ${show(resource)})`;
+        const got = ask(what, () => engine.actions({ actor, resource, contextFacts }));
         const want = ref.actions(actor, resource);
         const known = ref.mentioned('String').map((v) => v.id);
         expect(
@@ -70,6 +86,17 @@ describe('SQL engine vs reference evaluator', () => {
     fc.assert(
       fc.property(arbPolicy(), arbFacts(), (pc, facts) => compare(pc.policy, facts)),
       { numRuns: 100 },
+    );
+  });
+
+  it('agrees on 64-bit integers: a clock past 2^53 and grants one second either side', () => {
+    fc.assert(
+      fc.property(
+        arbPolicy().filter((pc) => pc.shapes.some((s) => s.startsWith('expiring'))),
+        arbFacts({ now: BIG_NOW }),
+        (pc, facts) => compare(pc.policy, facts, [], BIG_NOW),
+      ),
+      { numRuns: 30 },
     );
   });
 

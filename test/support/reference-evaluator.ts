@@ -45,8 +45,15 @@ const pkey = (pred: string, arity: number): string => `${pred}/${arity}`;
 const same = (a: Value, b: Value): boolean => a.type === b.type && a.id === b.id;
 
 /** Evaluates `policy` over `facts` (plus the policy's own facts) to its least model. */
-export function evaluate(policy: Policy, facts: readonly Fact[], options: { now: number }): ReferenceModel {
-  const now: Value = { type: 'Integer', id: String(Math.trunc(options.now)) };
+export function evaluate(
+  policy: Policy,
+  facts: readonly Fact[],
+  options: { now: number | bigint },
+): ReferenceModel {
+  const now: Value = {
+    type: 'Integer',
+    id: String(typeof options.now === 'bigint' ? options.now : Math.trunc(options.now)),
+  };
   const allFacts = [...policy.facts, ...facts];
   const rels = new Map<string, Map<string, Tuple>>();
   const rel = (k: string) => rels.get(k) ?? rels.set(k, new Map()).get(k)!;
