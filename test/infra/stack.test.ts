@@ -113,6 +113,13 @@ describe('sync function', () => {
     });
   });
 
+  it('carries the Parameters and Secrets extension (arm64) so the key can be read without an SDK', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 1,
+      Layers: [Match.stringLikeRegexp(':layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:')],
+    });
+  });
+
   it('never puts the API key itself in the environment', () => {
     const fns = template.findResources('AWS::Lambda::Function');
     for (const fn of Object.values(fns)) {
