@@ -9,7 +9,7 @@ import { parseFile } from './parser.ts';
 import { inferSignatures } from './signatures.ts';
 import { checkStratification } from './stratify.ts';
 import type { SynFile } from './syntax.ts';
-import { desugarTests } from './tests-desugar.ts';
+import { checkAssertedPredicates, desugarTests } from './tests-desugar.ts';
 
 export * from './ast.ts';
 export { checkFact } from './signatures.ts';
@@ -55,6 +55,7 @@ export function parsePolicy(sources: PolicySource[]): Policy {
   }
   const signatures = inferSignatures(rules, declared);
   const tests = desugarTests(files, env, signatures, report);
+  checkAssertedPredicates(tests, rules, facts, signatures, report);
   if (diags.length > 0) throw failure('policy-invalid', 'problem', diags, sources);
 
   const metadata: Record<string, BlockMetadata> = {};

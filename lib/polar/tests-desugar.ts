@@ -1,10 +1,11 @@
 // `test` blocks to PolicyTest: fixtures inlined, facts checked against signatures, iff values typed.
-import type { Assertion, Fact, FactSignature, Loc, PolicyTest, Term, Value } from './ast.ts';
+import type { Assertion, Fact, FactSignature, Loc, PolicyTest, Rule, Term, Value } from './ast.ts';
 import type { Report } from './checker.ts';
 import { isFact } from './desugar.ts';
 import { toValue } from './desugar-body.ts';
 import type { Env } from './env.ts';
 import { checkFact } from './signatures.ts';
+import { suggest } from './suggest.ts';
 import type { SynAssertion, SynFile, SynRule, SynTerm } from './syntax.ts';
 
 function factOf(r: SynRule): Fact | undefined {
@@ -117,4 +118,40 @@ function iffValue(
     return undefined;
   }
   return v;
+}
+
+/** An assertion must query something that can hold: a rule head, a policy fact or a fact signature. */
+export function checkAssertedPredicates(
+  tests: PolicyTest[],
+  rules: Rule[],
+  facts: Fact[],
+  signatures: FactSignature[],
+  report: Report,
+): void {
+  const arities = new Map<string, Set<number>>();
+  const add = (pred: string, n: number) => arities.set(pred, (arities.get(pred) ?? new Set<number>()).add(n));
+  for (const r of rules) add(r.head.pred, r.head.args.length);
+  for (const f of facts) add(f.predicate, f.args.length);
+  for (const s of signatures) add(s.predicate, s.argTypes.length);
+  for (const t of tests) {
+    for (const a of t.assertions) {
+      const n = a.atom.args.length;
+      const known = arities.get(a.atom.pred);
+      if (!known) {
+        const hint = suggest(a.atom.pred, arities.keys());
+        report(
+          'unknown-predicate',
+          `${a.kind} ${a.atom.pred}(...): no rule or fact defines ${a.atom.pred}${hint}`,
+          a.loc,
+        );
+      } else if (!known.has(n)) {
+        const list = [...known].sort().join(' or ');
+        report(
+          'wrong-arity',
+          `${a.kind} ${a.atom.pred} has ${n} argument${n === 1 ? '' : 's'}; ${a.atom.pred} is defined with ${list}`,
+          a.loc,
+        );
+      }
+    }
+  }
 }

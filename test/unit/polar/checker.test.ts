@@ -378,6 +378,18 @@ const INVALID: Case[] = [
       'unknown role, permission or relation "root" in resource R; it is declared in the global block: write ... if global "root"',
   },
   {
+    code: 'unknown-predicate',
+    src: 'test "t" { assert alow(User{"a"}, "read", Org{"o"}); }',
+    at: '3:12',
+    message: 'assert alow(...): no rule or fact defines alow; did you mean "allow"?',
+  },
+  {
+    code: 'wrong-arity',
+    src: 'test "t" { assert_not allow(User{"a"}, "read"); }',
+    at: '3:12',
+    message: 'assert_not allow has 2 arguments; allow is defined with 3',
+  },
+  {
     code: 'fact-mismatch',
     src: 'allow(u: User, "a", o: Org) if has_role(u, "member", o);\ntest "t" { setup { has_role(User{"a"}, "member", User{"b"}); } }',
     at: '4:20',
