@@ -99,10 +99,16 @@ function failure(
   });
 }
 
-/** sha256 (hex) over the sources in order: each filename and text, length-prefixed so boundaries are unambiguous. */
+/**
+ * sha256 (hex) of the canonical sources: sorted by file name (so listing order does not matter), each
+ * name and text length-prefixed so file boundaries are unambiguous. Text is hashed byte for byte.
+ */
 export function policyHash(sources: PolicySource[]): string {
   const h = createHash('sha256');
-  for (const s of sources) {
+  const sorted = [...sources].sort((a, b) =>
+    a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : a.src < b.src ? -1 : a.src > b.src ? 1 : 0,
+  );
+  for (const s of sorted) {
     for (const part of [s.filename, s.src]) {
       const bytes = Buffer.from(part, 'utf8');
       h.update(`${bytes.length}:`);

@@ -80,6 +80,12 @@ describe('policyHash', () => {
     expect(policyHash(a)).toBe(policyHash([{ filename: 'a.polar', src: 'actor User {}' }]));
   });
 
+  it('does not depend on the order the files are listed in', () => {
+    const x = { filename: 'x.polar', src: 'actor User {}' };
+    const y = { filename: 'y.polar', src: 'resource Doc {}' };
+    expect(policyHash([x, y])).toBe(policyHash([y, x]));
+  });
+
   it('changes with the text, the file name and the file boundaries', () => {
     const h = policyHash(a);
     expect(policyHash([{ filename: 'a.polar', src: 'actor User { }' }])).not.toBe(h);
