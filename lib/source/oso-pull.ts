@@ -119,21 +119,22 @@ async function readOnce(
   const sources = [readPolicyBody(policyRes.body, policyRes.requestId)];
   const policy = parse(sources);
   const partitions = factPartitions(policy, options.maxCombinations);
+  const plan = requestPlan(partitions);
   const chunks: Fact[][] = new Array(partitions.length);
   let next = 0;
   const worker = async () => {
-    while (next < partitions.length) {
-      const i = next++;
-      const p = partitions[i]!;
-      const res = await client.get('/facts', partitionParams(p));
+    while (next < plan.length) {
+      const { query, serves } = plan[next++]!;
+      const res = await client.get('/facts', partitionParams(query));
       if (res.offset !== undefined) offsets.add(res.offset);
-      chunks[i] = readFacts(res.body, p, res.requestId, options.responseLimit);
+      const body = readFactArray(res.body, query, res.requestId, options.responseLimit);
+      for (const i of serves) chunks[i] = keep(body, partitions[i]!);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
   const facts = dedupe(partitions, chunks);
   const upstreamVersion = policyRes.offset;
-  return { result: { sources, policy, facts, upstreamVersion, requests: partitions.length }, offsets };
+  return { result: { sources, policy, facts, upstreamVersion, requests: plan.length }, offsets };
 }
 
 function readPolicyBody(body: unknown, requestId: string): { filename: string; src: string } {
@@ -152,8 +153,35 @@ function readPolicyBody(body: unknown, requestId: string): { filename: string; s
   return { filename: typeof filename === 'string' && filename !== '' ? filename : 'policy.polar', src };
 }
 
-/** Validates one `GET /api/facts` answer and keeps the facts the partition asked for. */
-function readFacts(body: unknown, p: FactPartition, requestId: string, limit: number | undefined): Fact[] {
+/**
+ * One request per partition that no other partition's request covers: `p(User, String)` asks only for the
+ * first two argument types, so its answer also holds every `p(User, String, _)` fact, and those
+ * partitions are filtered out of it instead of being fetched twice.
+ */
+export function requestPlan(partitions: FactPartition[]): { query: FactPartition; serves: number[] }[] {
+  const asks = (q: FactPartition, p: FactPartition) =>
+    q.predicate === p.predicate &&
+    q.types.length <= p.types.length &&
+    q.types.every((t, i) => t === null || t === p.types[i]);
+  // Equal queries (e.g. `p(A)` and `p(A, _)`): the earlier partition asks.
+  const askedBy = (p: number) =>
+    partitions.findIndex((q, j) => j !== p && asks(q, partitions[p]!) && (!asks(partitions[p]!, q) || j < p));
+  const roots = partitions.map((_, i) => i).filter((i) => askedBy(i) === -1);
+  return roots.map((r) => ({
+    query: partitions[r]!,
+    serves: partitions
+      .map((_, i) => i)
+      .filter((i) => asks(partitions[r]!, partitions[i]!) && (i === r || !roots.includes(i))),
+  }));
+}
+
+/** Validates one `GET /api/facts` answer: an array of well-formed facts, not possibly truncated. */
+function readFactArray(
+  body: unknown,
+  p: FactPartition,
+  requestId: string,
+  limit: number | undefined,
+): Fact[] {
   const where = `${p.predicate}(${p.types.map((t) => t ?? '_').join(', ')}) (request id ${requestId})`;
   if (!Array.isArray(body)) {
     throw new DomainError('source-invalid', `upstream facts answer is not an array for ${where}`);
@@ -164,20 +192,25 @@ function readFacts(body: unknown, p: FactPartition, requestId: string, limit: nu
       `upstream returned ${body.length} facts for ${where}, its response limit: the answer may be truncated`,
     );
   }
-  const out: Fact[] = [];
   for (const item of body as unknown[]) {
-    const fact = item as Fact;
-    if (!isFact(fact)) {
+    if (!isFact(item as Fact)) {
       throw new DomainError(
         'source-invalid',
         `malformed fact ${JSON.stringify(item)?.slice(0, 200)} for ${where}`,
       );
     }
-    // The upstream may ignore filters it does not know: keep only what this partition covers.
-    if (fact.predicate !== p.predicate || fact.args.length !== p.types.length) continue;
-    if (p.types.every((t, i) => t === null || fact.args[i]!.type === t)) out.push(fact);
   }
-  return out;
+  return body as Fact[];
+}
+
+/** The facts of an answer that belong to a partition (the upstream may also ignore filters it does not know). */
+function keep(facts: Fact[], p: FactPartition): Fact[] {
+  return facts.filter(
+    (f) =>
+      f.predicate === p.predicate &&
+      f.args.length === p.types.length &&
+      p.types.every((t, i) => t === null || f.args[i]!.type === t),
+  );
 }
 
 function isFact(f: Fact): boolean {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isDomainError } from '../../../lib/errors.ts';
 import { type Fact, parsePolicy } from '../../../lib/polar/index.ts';
 import { OsoClient } from '../../../lib/source/oso-client.ts';
-import { factPartitions, pullFromOso } from '../../../lib/source/oso-pull.ts';
+import { factPartitions, pullFromOso, requestPlan } from '../../../lib/source/oso-pull.ts';
 import { startScriptedServer } from '../../support/scripted-server.ts';
 
 const POLICY = `actor User {}
@@ -86,6 +86,24 @@ describe('factPartitions', () => {
     expect(factPartitions(policy, 5).map((p) => p.types)).toEqual([
       [null, 'D'],
       [null, 'E'],
+    ]);
+  });
+});
+
+describe('requestPlan', () => {
+  it('asks once for partitions that a shorter query already returns', () => {
+    const parts = [
+      { predicate: 'has_role', types: ['Group', 'String', 'Repo'] },
+      { predicate: 'has_role', types: ['User', 'String'] },
+      { predicate: 'has_role', types: ['User', 'String', 'Org'] },
+      { predicate: 'has_role', types: ['User', 'String', 'Repo'] },
+      { predicate: 'is_super', types: ['User'] },
+      { predicate: 'is_super', types: ['User', null] },
+    ];
+    expect(requestPlan(parts).map((r) => [r.query.types.join(','), r.serves])).toEqual([
+      ['Group,String,Repo', [0]],
+      ['User,String', [1, 2, 3]],
+      ['User', [4, 5]],
     ]);
   });
 });
