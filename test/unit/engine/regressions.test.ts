@@ -1,0 +1,90 @@
+import type { SqlJsStatic } from 'sql.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildDatabase, createEngine, type Engine, loadSqlJs } from '../../../lib/engine/index.ts';
+import type { Fact, Rule } from '../../../lib/polar/index.ts';
+import { atom, buildPolicy, call, fact, isa, not, rule, S, str, V, val } from '../../support/ir-builder.ts';
+import { evaluate } from '../../support/reference-evaluator.ts';
+
+// Minimal counterexamples found by test/property/engine-vs-reference.test.ts, kept as plain tests.
+// Each states the policy in longhand Polar. `it.fails` marks a bug that is still open: it passes
+// while the engine is wrong and fails once it is fixed, so the marker must then be removed.
+
+let sql: SqlJsStatic;
+beforeAll(async () => {
+  sql = await loadSqlJs();
+});
+
+function engineFor(rules: Rule[], facts: Fact[]): Engine {
+  const policy = buildPolicy({ actors: ['User'], resources: ['Folder'], rules });
+  return createEngine(sql, buildDatabase(sql, policy, facts), policy, { clock: () => 0 });
+}
+
+const u = val('User', 'u');
+const folder = (id: string) => val('Folder', id);
+
+/** has_permission(a: User, "read", x: Folder) if has_role(a, <role>, x); */
+const readIf = (role: string): Rule =>
+  rule(
+    atom('has_permission', V('a'), S('read'), V('x')),
+    isa('a', 'User'),
+    isa('x', 'Folder'),
+    call('has_role', V('a'), S(role), V('x')),
+  );
+
+describe('engine regressions (differential testing)', () => {
+  // Two rules derive the same (actor, "read", Folder{"2"}): list returned ["2", "2"].
+  it.fails('list has no duplicate ids when two rules grant the same permission', () => {
+    const facts = [
+      fact('has_role', u, str('admin'), folder('2')),
+      fact('has_role', u, str('member'), folder('2')),
+    ];
+    const engine = engineFor([readIf('member'), readIf('admin')], facts);
+    try {
+      expect(engine.list({ actor: u, action: 'read', resourceType: 'Folder' }).results).toEqual(['2']);
+    } finally {
+      engine.close();
+    }
+  });
+
+  // has_role(a: User, "reader", x: Folder) if has_role(a, "super");            (wildcard: every Folder)
+  // has_permission(a: User, "read", x: Folder) if has_role(a, "reader", x) and not is_locked(x);
+  // authorize allows f2, f3 and unknown folders, denies the locked f1; list returned [] (dropped
+  // the wildcard row because some folder is locked). "*" would wrongly cover f1, so list should
+  // name the allowed folders it knows: f2 and f3.
+  it.fails('list names the known allowed ids when negation narrows a wildcard', () => {
+    const rules = [
+      rule(
+        atom('has_role', V('a'), S('reader'), V('x')),
+        isa('a', 'User'),
+        isa('x', 'Folder'),
+        call('has_role', V('a'), S('super')),
+      ),
+      rule(
+        atom('has_permission', V('a'), S('read'), V('x')),
+        isa('a', 'User'),
+        isa('x', 'Folder'),
+        call('has_role', V('a'), S('reader'), V('x')),
+        not('is_locked', V('x')),
+      ),
+    ];
+    const facts = [
+      fact('has_role', u, str('super')),
+      fact('is_locked', folder('f1')),
+      fact('has_relation', folder('f2'), str('parent'), folder('f3')),
+    ];
+    const engine = engineFor(rules, facts);
+    try {
+      const ref = evaluate(buildPolicy({ actors: ['User'], resources: ['Folder'], rules }), facts, {
+        now: 0,
+      });
+      for (const id of ['f1', 'f2', 'f3', 'unknown']) {
+        expect(engine.authorize({ actor: u, action: 'read', resource: folder(id) })).toBe(
+          ref.authorize(u, 'read', folder(id)),
+        );
+      }
+      expect(engine.list({ actor: u, action: 'read', resourceType: 'Folder' }).results).toEqual(['f2', 'f3']);
+    } finally {
+      engine.close();
+    }
+  });
+});
