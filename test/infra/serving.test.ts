@@ -196,6 +196,19 @@ describe('fargate serving', () => {
     });
   });
 
+  it('lets the load balancer reach the tasks on 8080 only', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      FromPort: 8080,
+      ToPort: 8080,
+      IpProtocol: 'tcp',
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 8080,
+      ToPort: 8080,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlbSecurityGroup'), 'GroupId'] },
+    });
+  });
+
   it('scales on CPU and on requests per task', () => {
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
       MinCapacity: 2,
