@@ -1,5 +1,5 @@
 import { DomainError } from '../errors.ts';
-import { Printer } from './print.ts';
+import { type CqParts, mergeCqs, Printer, selectSql } from './print.ts';
 import { State, type T } from './state.ts';
 import type { Catalog, CompiledQuery, CompileOptions, FixpointGroup, QueryArg, QueryShape } from './types.ts';
 import { type CQ, type Goal, RecursionSignal, type TabDef, Unfolder } from './unfold.ts';
@@ -220,28 +220,20 @@ function print(
   }
   let body: string;
   if (o.mode === 'exists') {
-    body = root.length === 0 ? '0' : root.map((cq) => `EXISTS(${pr.select(cq, ['1'])})`).join('\nOR ');
+    body = existsBody(mergeCqs(root.map((cq) => ({ ...pr.parts(cq), cols: ['1'] }))));
   } else {
     const n = Math.max(1, shape.outputs.length);
     body =
       root.length === 0
         ? `SELECT ${Array.from({ length: n }, (_, i) => `NULL AS o${i}`).join(', ')} WHERE 0`
-        : root.map((cq) => pr.select(cq, pr.outputs(cq, 'o'))).join('\nUNION\n');
+        : mergeCqs(root.map((cq) => ({ ...pr.parts(cq), cols: pr.outputs(cq, 'o') })))
+            .map((c) => selectSql(guarded(c)))
+            .join('\nUNION\n');
   }
-  const paramCols = pr.params.map((_, i) => `p${i}`);
-  const paramVals = pr.params.map((p, i) =>
-    p.kind === 'num' || p.kind === 'now' || p.kind === 'int' ? `CAST(?${i + 1} AS INTEGER)` : `?${i + 1}`,
-  );
-  const pCte =
-    pr.params.length > 0
-      ? [`p(${paramCols.join(', ')}) AS MATERIALIZED (SELECT ${paramVals.join(', ')})`]
-      : [];
   const subst = (sql: string) => sql.replace(/\u0001(\d+)\u0001/g, (_, id: string) => names.get(Number(id))!);
-  const all = [...pCte, ...ctes.map(subst)];
-  const withClause = all.length > 0 ? `WITH RECURSIVE ${all.join(',\n')}\n` : '';
-  const pWith = pCte.length > 0 ? `WITH ${pCte[0]}\n` : '';
+  const withClause = ctes.length > 0 ? `WITH RECURSIVE ${ctes.map(subst).join(',\n')}\n` : '';
   for (const s of pendingSteps) {
-    if (s.body !== '') s.group.steps.push(`${pWith}INSERT OR IGNORE INTO temp.${s.tbl} ${subst(s.body)}`);
+    if (s.body !== '') s.group.steps.push(`INSERT OR IGNORE INTO temp.${s.tbl} ${subst(s.body)}`);
   }
   return {
     with: withClause,
@@ -253,6 +245,31 @@ function print(
     cqCount,
     wildOutputs: shape.outputs.map(() => true),
   };
+}
+
+/**
+ * Moves conditions that read no table of the query into a one-row guard joined first, so SQLite
+ * skips the scan when they fail instead of testing them on every row.
+ */
+function guarded(c: CqParts): CqParts {
+  const consts = c.where.filter((w) => !w.includes('t0_'));
+  if (consts.length === 0 || c.from.length === 0) return c;
+  const from = [
+    `(SELECT 1 WHERE ${consts.join(' AND ')} LIMIT 1) g CROSS JOIN ${c.from[0]}`,
+    ...c.from.slice(1),
+  ];
+  return { ...c, from, where: c.where.filter((w) => !consts.includes(w)) };
+}
+
+/** `EXISTS(cq1) OR EXISTS(cq2) ...`, with conditions every query shares (and that read no table of the query) hoisted in front. */
+function existsBody(cqs: CqParts[]): string {
+  if (cqs.length === 0) return '0';
+  const common = cqs[0]!.where.filter((w) => !w.includes('t0_') && cqs.every((c) => c.where.includes(w)));
+  const rest = cqs.map(
+    (c) => `EXISTS(${selectSql({ ...c, where: c.where.filter((w) => !common.includes(w)) })})`,
+  );
+  const any = rest.length === 1 ? rest[0]! : `(${rest.join('\nOR ')})`;
+  return common.length > 0 ? `${common.join(' AND ')} AND ${any}` : any;
 }
 
 export type { CQ };

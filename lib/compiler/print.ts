@@ -37,7 +37,10 @@ export class Printer {
       this.params.push(ref);
       this.paramIdx.set(k, i);
     }
-    return `(SELECT p${i} FROM p)`;
+    // parameters are inline (`?N`); the engine binds them without clear_bindings (no re-prepare)
+    return ref.kind === 'num' || ref.kind === 'now' || ref.kind === 'int'
+      ? `CAST(?${i + 1} AS INTEGER)`
+      : `?${i + 1}`;
   }
 
   private isWild(o: { tab?: { key: string; col: number } }): boolean {
@@ -138,38 +141,70 @@ export class Printer {
     return alts.length === 1 ? alts[0]! : `((${alts.join(') OR (')}))`;
   }
 
-  /** FROM and WHERE of a conjunctive query. */
-  private parts(cq: CQ): { from: string[]; where: string[] } {
-    const from = cq.s.atoms.map((a, i) => {
-      const al = cq.aliases[i]!;
-      switch (a.src.k) {
-        case 'edb':
-          return `${a.src.tbl} ${al}`;
-        case 'tab':
-          return `\u0001${this.defs.get(a.src.key)!.id}\u0001 ${al}`;
-        case 'set':
-          return `json_each(${this.param({ kind: 'ids', slot: a.src.slot })}) ${al}`;
-        default: {
-          const never: never = a.src;
-          throw new Error(`unknown source ${JSON.stringify(never)}`);
-        }
+  /** Root variables read outside the atoms (outputs, conditions, negations). */
+  private usedVars(cq: CQ): Set<string> {
+    const used = new Set<string>(cq.negVars);
+    const add = (t0: T) => {
+      const t = cq.s.deref(t0);
+      if (t.k === 'v') used.add(t.n);
+    };
+    cq.outs.forEach(add);
+    for (const c of cq.s.conds) {
+      if (c.k === 'eq' || c.k === 'cmp') {
+        add(c.a);
+        add(c.b);
+      } else if (c.k === 'isa') {
+        add(c.t);
       }
-    });
-    const where: string[] = [];
+    }
+    return used;
+  }
+
+  private source(cq: CQ, i: number): string {
+    const a = cq.s.atoms[i]!;
+    const al = cq.aliases[i]!;
+    switch (a.src.k) {
+      case 'edb':
+        return `${a.src.tbl} ${al}`;
+      case 'tab':
+        return `\u0001${this.defs.get(a.src.key)!.id}\u0001 ${al}`;
+      case 'set':
+        return `json_each(${this.param({ kind: 'ids', slot: a.src.slot })}) ${al}`;
+      default: {
+        const never: never = a.src;
+        throw new Error(`unknown source ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /**
+   * FROM and WHERE of a conjunctive query. An atom whose variables appear nowhere else becomes an
+   * uncorrelated scalar subquery, which SQLite evaluates once instead of joining a cross product.
+   */
+  parts(cq: CQ): { from: string[]; where: string[] } {
+    const n = cq.s.atoms.length;
+    const atomOf = (expr: string) => cq.aliases.indexOf(expr.slice(0, expr.indexOf('.')));
+    const used = this.usedVars(cq);
+    const local = cq.s.atoms.map((a) => n > 1 && a.src.k !== 'tab');
+    const own: string[][] = cq.s.atoms.map(() => []);
+    const shared: string[] = [];
     for (const f of cq.fixed) {
       const v = this.term(cq, f.t);
-      where.push(this.isWild(f) ? wildEq(v, f.expr) : `${f.expr} = ${v}`);
+      own[atomOf(f.expr)]!.push(this.isWild(f) ? wildEq(v, f.expr) : `${f.expr} = ${v}`);
     }
-    for (const [n, list] of cq.occ) {
+    for (const [name, list] of cq.occ) {
+      const atoms = new Set(list.map((o) => atomOf(o.expr)));
+      if (used.has(name) || atoms.size > 1) for (const i of atoms) local[i] = false;
+      const target = atoms.size === 1 ? own[[...atoms][0]!]! : shared;
       const o0 = list.find((x) => !this.isWild(x)) ?? list[0]!;
       for (const o of list) {
         if (o === o0) continue;
-        where.push(this.isWild(o) ? wildEq(o0.expr, o.expr) : `${o.expr} = ${o0.expr}`);
+        target.push(this.isWild(o) ? wildEq(o0.expr, o.expr) : `${o.expr} = ${o0.expr}`);
       }
-      const want = cq.s.varTypes(n);
+      const want = cq.s.varTypes(name);
       const have = this.codesOf(o0);
       if (want !== null && (have === null || !have.every((c) => want.includes(c)))) {
-        where.push(typeCheck(o0.expr, want));
+        target.push(typeCheck(o0.expr, want));
       }
     }
     for (const c of cq.s.conds) {
@@ -177,7 +212,7 @@ export class Printer {
         case 'eq': {
           const a = cq.s.deref(c.a);
           const b = cq.s.deref(c.b);
-          where.push(
+          shared.push(
             a.k === 'now' || b.k === 'now'
               ? this.compare(cq, '=', a, b)
               : `${this.term(cq, a)} = ${this.term(cq, b)}`,
@@ -185,10 +220,10 @@ export class Printer {
           break;
         }
         case 'isa':
-          where.push(typeCheck(this.term(cq, c.t), c.codes));
+          shared.push(typeCheck(this.term(cq, c.t), c.codes));
           break;
         case 'cmp':
-          where.push(
+          shared.push(
             c.op === '!=' && cq.s.deref(c.a).k !== 'now' && cq.s.deref(c.b).k !== 'now'
               ? `${this.term(cq, c.a)} != ${this.term(cq, c.b)}`
               : this.compare(cq, c.op, c.a, c.b),
@@ -202,17 +237,27 @@ export class Printer {
         }
       }
     }
-    for (const n of cq.negs) for (const sub of n.subs) where.push(`NOT EXISTS(${this.select(sub, ['1'])})`);
+    for (const neg of cq.negs)
+      for (const sub of neg.subs) shared.push(`NOT EXISTS(${this.select(sub, ['1'])})`);
+    const from: string[] = [];
+    const where: string[] = [];
+    for (let i = 0; i < n; i++) {
+      if (local[i]) {
+        const w = own[i]!.length > 0 ? ` WHERE ${own[i]!.join(' AND ')}` : '';
+        // a scalar subquery, not EXISTS: SQLite would turn EXISTS into a semi-join inside the loop
+        where.push(`(SELECT 1 FROM ${this.source(cq, i)}${w} LIMIT 1) IS NOT NULL`);
+      } else {
+        from.push(this.source(cq, i));
+        where.push(...own[i]!);
+      }
+    }
+    where.push(...shared);
     return { from, where };
   }
 
   /** `SELECT cols FROM ... WHERE ...` of a conjunctive query. */
   select(cq: CQ, cols: string[]): string {
-    const { from, where } = this.parts(cq);
-    let sql = `SELECT ${cols.join(', ')}`;
-    if (from.length > 0) sql += ` FROM ${from.join(', ')}`;
-    if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
-    return sql;
+    return selectSql({ ...this.parts(cq), cols });
   }
 
   /** The output columns of a conjunctive query, named with a prefix (`o` or `c`). */
@@ -220,4 +265,62 @@ export class Printer {
     if (cq.outs.length === 0) return [`1 AS ${prefix}0`];
     return cq.outs.map((t, i) => `${this.term(cq, t)} AS ${prefix}${i}`);
   }
+}
+
+/** One conjunctive query as FROM items, WHERE conditions and output columns. */
+export interface CqParts {
+  from: string[];
+  where: string[];
+  cols: string[];
+}
+
+const CONST_EQ = /^(\S+) = (\d+)$/;
+
+/**
+ * Drops duplicate queries and merges queries that differ only in one `col = constant` condition
+ * into `col IN (...)` (one statement seeks each value instead of repeating the whole query).
+ */
+export function mergeCqs(cqs: CqParts[]): CqParts[] {
+  const seen = new Set<string>();
+  const uniq = cqs.filter((c) => {
+    const k = JSON.stringify(c);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  const groups = new Map<string, { idx: number; j: number; lit: string }[]>();
+  uniq.forEach((c, idx) => {
+    c.where.forEach((w, j) => {
+      const m = CONST_EQ.exec(w);
+      if (m === null) return;
+      const key = JSON.stringify([c.from, c.cols, c.where.map((x, i) => (i === j ? `${m[1]} = ?` : x))]);
+      const list = groups.get(key) ?? [];
+      list.push({ idx, j, lit: m[2]! });
+      groups.set(key, list);
+    });
+  });
+  const merged = new Set<number>();
+  const out: CqParts[] = [];
+  const ordered = [...groups.values()].sort((a, b) => b.length - a.length);
+  for (const g of ordered) {
+    if (g.length < 2 || g.some((x) => merged.has(x.idx))) continue;
+    const first = uniq[g[0]!.idx]!;
+    const lhs = CONST_EQ.exec(first.where[g[0]!.j]!)![1]!;
+    const where = [...first.where];
+    where[g[0]!.j] = `${lhs} IN (${g.map((x) => x.lit).join(', ')})`;
+    out.push({ ...first, where });
+    for (const x of g) merged.add(x.idx);
+  }
+  uniq.forEach((c, i) => {
+    if (!merged.has(i)) out.push(c);
+  });
+  return out;
+}
+
+/** Prints parts as one SELECT. */
+export function selectSql(p: CqParts): string {
+  let sql = `SELECT ${p.cols.join(', ')}`;
+  if (p.from.length > 0) sql += ` FROM ${p.from.join(', ')}`;
+  if (p.where.length > 0) sql += ` WHERE ${p.where.join(' AND ')}`;
+  return sql;
 }

@@ -67,9 +67,9 @@ export interface FixpointGroup {
   recursive: boolean;
 }
 
-/** A compiled query. Every statement starts with the same `WITH` prefix and binds `params`. */
+/** A compiled query. Every statement (main and fixpoint steps) binds the same `params` as `?1..?N`. */
 export interface CompiledQuery {
-  /** The WITH clause (parameters CTE plus recursive CTEs), possibly empty. */
+  /** The WITH clause of the recursive CTEs, possibly empty. */
   with: string;
   /** exists mode: a boolean expression; rows mode: a compound SELECT with columns o0..oN-1. */
   body: string;

@@ -43,6 +43,8 @@ export interface CQ {
   /** Arguments of atoms that are not variables: column must equal the term. */
   fixed: { expr: string; tab?: { key: string; col: number }; t: T }[];
   negs: Negation[];
+  /** Root variables read by negated sub-queries. */
+  negVars: Set<string>;
 }
 
 const MAX_DEPTH = 100;
@@ -51,7 +53,6 @@ const MAX_DEPTH = 100;
 export class Unfolder {
   cqCount = 0;
   private fresh = 0;
-  private alias = 0;
 
   constructor(
     private readonly catalog: Catalog,
@@ -209,7 +210,7 @@ export class Unfolder {
   }
 
   /** Unfolds goals from a fresh or given state into finished conjunctive queries. */
-  unfold(s: State, goals: Goal[], outs: T[]): CQ[] {
+  unfold(s: State, goals: Goal[], outs: T[], depth = 0): CQ[] {
     const out: CQ[] = [];
     this.solve(s, goals, (done) => {
       if (++this.cqCount > this.maxCqs) {
@@ -218,7 +219,7 @@ export class Unfolder {
           `query needs more than ${this.maxCqs} conjunctive queries`,
         );
       }
-      out.push(this.finish(done, outs));
+      out.push(this.finish(done, outs, depth));
     });
     return out;
   }
@@ -240,14 +241,15 @@ export class Unfolder {
           `query needs more than ${this.maxCqs} conjunctive queries`,
         );
       }
-      out.push(this.finish(done, free));
+      out.push(this.finish(done, free, 0));
     });
     return out;
   }
 
   /** Assigns aliases, collects variable occurrences and unfolds negations as sub-queries. */
-  private finish(s: State, outs: T[]): CQ {
-    const aliases = s.atoms.map(() => `t${this.alias++}`);
+  private finish(s: State, outs: T[], depth: number): CQ {
+    // aliases are numbered per query and nesting depth, so equal queries print equal SQL
+    const aliases = s.atoms.map((_, i) => `t${depth}_${i}`);
     const occ: CQ['occ'] = new Map();
     const fixed: CQ['fixed'] = [];
     s.atoms.forEach((a, i) => {
@@ -265,8 +267,13 @@ export class Unfolder {
       });
     });
     const negs: Negation[] = [];
+    const negVars = new Set<string>();
     for (const c of s.conds) {
       if (c.k !== 'not') continue;
+      for (const a of c.goal.args) {
+        const t = s.deref(a);
+        if (t.k === 'v') negVars.add(t.n);
+      }
       const sub = s.clone();
       sub.atoms = [];
       sub.conds = [];
@@ -274,10 +281,10 @@ export class Unfolder {
         const first = list.find((o) => o.tab === undefined) ?? list[0]!;
         sub.bind.set(n, { k: 'x', sql: first.expr, codes: s.varTypes(n) });
       }
-      const subs = this.unfold(sub, [{ k: 'call', goal: c.goal }], []);
+      const subs = this.unfold(sub, [{ k: 'call', goal: c.goal }], [], depth + 1);
       negs.push({ subs });
     }
-    return { s, outs, aliases, occ, fixed, negs };
+    return { s, outs, aliases, occ, fixed, negs, negVars };
   }
 }
 

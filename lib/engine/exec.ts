@@ -1,6 +1,14 @@
 import type { Database, SqlValue, Statement } from 'sql.js';
 import type { CompiledQuery, ParamRef } from '../compiler/index.ts';
 import { DomainError } from '../errors.ts';
+import type { RawApi } from './raw.ts';
+
+/** Highest `?N` a statement reads (it must not be bound beyond that). */
+function paramCount(sql: string): number {
+  let n = 0;
+  for (const m of sql.matchAll(/\?(\d+)/g)) n = Math.max(n, Number(m[1]));
+  return n;
+}
 
 /** Run-time values of one execution. */
 export interface Bindings {
@@ -21,17 +29,53 @@ export class PreparedQuery {
   private readonly resets: Statement[][];
   private readonly steps: Statement[][];
   private readonly main: Statement;
+  private readonly stepCounts: number[][];
+  private readonly mainCount: number;
 
   constructor(
     private readonly db: Database,
     readonly compiled: CompiledQuery,
     mainSql: string,
     private readonly maxFixpointRows: number,
+    private readonly raw: RawApi | undefined,
   ) {
     for (const ddl of compiled.tempDdl) db.exec(ddl);
-    this.resets = compiled.fixpoint.map((g) => g.reset.map((s) => db.prepare(s)));
-    this.steps = compiled.fixpoint.map((g) => g.steps.map((s) => db.prepare(s)));
-    this.main = db.prepare(mainSql);
+    const made: Statement[] = [];
+    const prep = (sql: string) => {
+      const st = db.prepare(sql);
+      made.push(st);
+      return st;
+    };
+    try {
+      this.resets = compiled.fixpoint.map((g) => g.reset.map(prep));
+      this.steps = compiled.fixpoint.map((g) => g.steps.map(prep));
+      this.stepCounts = compiled.fixpoint.map((g) => g.steps.map(paramCount));
+      this.main = prep(mainSql);
+      this.mainCount = paramCount(mainSql);
+    } catch (e) {
+      for (const st of made) st.free();
+      throw e;
+    }
+  }
+
+  /** Numbers only (raw path) or undefined when some value is text/null/unsafe. */
+  private numbers(vals: SqlValue[]): number[] | undefined {
+    const out: number[] = [];
+    for (const v of vals) {
+      if (typeof v === 'number') out.push(v);
+      else if (typeof v === 'string' && /^-?\d{1,15}$/.test(v)) out.push(Number(v));
+      else return undefined;
+    }
+    return out;
+  }
+
+  private exec(st: Statement, vals: SqlValue[], count: number): void {
+    const use = vals.slice(0, count);
+    const nums = this.raw && this.numbers(use);
+    if (nums && this.raw!.run(st, nums)) return;
+    st.bind(use);
+    st.step();
+    st.reset();
   }
 
   private values(b: Bindings): SqlValue[] {
@@ -67,12 +111,10 @@ export class PreparedQuery {
       for (const st of this.resets[gi]!) st.run();
       for (;;) {
         let changed = 0;
-        for (const st of this.steps[gi]!) {
-          st.bind(vals);
-          st.step();
-          st.reset();
+        this.steps[gi]!.forEach((st, si) => {
+          this.exec(st, vals, this.stepCounts[gi]![si]!);
           changed += this.db.getRowsModified();
-        }
+        });
         total += changed;
         if (total > this.maxFixpointRows) {
           throw new DomainError(
@@ -87,32 +129,35 @@ export class PreparedQuery {
 
   /** Runs the main statement and returns its first column of the first row (exists mode). */
   first(b: Bindings): SqlValue {
-    const vals = this.values(b);
-    if (this.compiled.fixpoint.length > 0) this.fixpoint(vals);
-    try {
-      this.main.bind(vals);
-      return this.main.step() ? (this.main.get()[0] ?? null) : null;
-    } finally {
-      this.main.reset();
-    }
+    return this.rows(b, 0, 'stop')[0]?.[0] ?? null;
   }
 
-  /** Runs the main statement and returns all rows (at most `max`, else query-too-expensive). */
-  rows(b: Bindings, max: number): SqlValue[][] {
+  /**
+   * Runs the main statement; reads at most `max + 1` rows. More than `max` rows is
+   * query-too-expensive with `throw`, and returned (max + 1 rows: "there is more") with `stop`.
+   */
+  rows(b: Bindings, max: number, overflow: 'throw' | 'stop'): SqlValue[][] {
     const vals = this.values(b);
     if (this.compiled.fixpoint.length > 0) this.fixpoint(vals);
-    const out: SqlValue[][] = [];
-    try {
-      this.main.bind(vals);
-      while (this.main.step()) {
-        if (out.length >= max)
-          throw new DomainError('query-too-expensive', `query returned more than ${max} rows`);
-        out.push(this.main.get());
+    const use = vals.slice(0, this.mainCount);
+    const nums = this.raw && this.numbers(use);
+    let out = nums ? this.raw!.rows(this.main, nums, max) : undefined;
+    if (out === undefined) {
+      out = [];
+      try {
+        this.main.bind(use);
+        while (this.main.step()) {
+          out.push(this.main.get());
+          if (out.length > max) break;
+        }
+      } finally {
+        this.main.reset();
       }
-      return out;
-    } finally {
-      this.main.reset();
     }
+    if (out.length > max && overflow === 'throw') {
+      throw new DomainError('query-too-expensive', `query returned more than ${max} rows`);
+    }
+    return out;
   }
 
   free(): void {

@@ -1,0 +1,101 @@
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+
+/** The exported sqlite3 C functions of sql.js that the raw path calls. */
+interface SqliteC {
+  _sqlite3_bind_double(p: number, i: number, v: number): number;
+  _sqlite3_step(p: number): number;
+  _sqlite3_reset(p: number): number;
+  _sqlite3_column_count(p: number): number;
+  _sqlite3_column_type(p: number, i: number): number;
+  _sqlite3_column_double(p: number, i: number): number;
+  _sqlite3_column_text(p: number, i: number): number;
+  _sqlite3_sql(p: number): number;
+  UTF8ToString(p: number): string;
+}
+
+const SQLITE_ROW = 100;
+const SQLITE_DONE = 101;
+const SQLITE_TEXT = 3;
+const SQLITE_NULL = 5;
+
+/**
+ * Steps prepared statements through sql.js's exported C API, binding numbers with
+ * `sqlite3_bind_double` and no `sqlite3_clear_bindings` (which `Statement.bind` calls and which
+ * makes SQLite re-prepare statements whose parameters feed a join).
+ */
+export class RawApi {
+  private constructor(
+    private readonly c: SqliteC,
+    private readonly field: string,
+  ) {}
+
+  /** Finds the statement-pointer field (a minified name) by asking SQLite for each candidate's SQL. */
+  static detect(sql: SqlJsStatic, db: Database): RawApi | undefined {
+    const c = sql as unknown as Partial<SqliteC>;
+    if (typeof c._sqlite3_bind_double !== 'function' || typeof c.UTF8ToString !== 'function')
+      return undefined;
+    const probe = db.prepare('SELECT 1 AS raw_probe');
+    try {
+      for (const [k, v] of Object.entries(probe)) {
+        if (typeof v !== 'number' || v <= 0) continue;
+        try {
+          if (c.UTF8ToString(c._sqlite3_sql!(v)) === 'SELECT 1 AS raw_probe')
+            return new RawApi(c as SqliteC, k);
+        } catch {
+          // not a statement pointer
+        }
+      }
+      return undefined;
+    } finally {
+      probe.free();
+    }
+  }
+
+  private ptr(st: Statement): number {
+    return (st as unknown as Record<string, number>)[this.field]!;
+  }
+
+  private bind(p: number, vals: readonly number[]): void {
+    this.c._sqlite3_reset(p);
+    for (let i = 0; i < vals.length; i++) this.c._sqlite3_bind_double(p, i + 1, vals[i]!);
+  }
+
+  /** Runs to completion; false when SQLite reported an error (the caller retries via the API). */
+  run(st: Statement, vals: readonly number[]): boolean {
+    const p = this.ptr(st);
+    this.bind(p, vals);
+    const rc = this.c._sqlite3_step(p);
+    this.c._sqlite3_reset(p);
+    return rc === SQLITE_DONE || rc === SQLITE_ROW;
+  }
+
+  /** Rows as arrays of numbers/strings/nulls, or undefined on an error. */
+  rows(st: Statement, vals: readonly number[], max: number): SqlValue[][] | undefined {
+    const p = this.ptr(st);
+    this.bind(p, vals);
+    const out: SqlValue[][] = [];
+    try {
+      for (;;) {
+        const rc = this.c._sqlite3_step(p);
+        if (rc === SQLITE_DONE) return out;
+        if (rc !== SQLITE_ROW) return undefined;
+        const n = this.c._sqlite3_column_count(p);
+        const row: SqlValue[] = [];
+        for (let i = 0; i < n; i++) {
+          const t = this.c._sqlite3_column_type(p, i);
+          row.push(
+            t === SQLITE_NULL
+              ? null
+              : t === SQLITE_TEXT
+                ? this.c.UTF8ToString(this.c._sqlite3_column_text(p, i))
+                : this.c._sqlite3_column_double(p, i),
+          );
+        }
+        out.push(row);
+        if (out.length > max) return out;
+      }
+    } finally {
+      this.c._sqlite3_reset(p);
+    }
+  }
+}
