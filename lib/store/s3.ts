@@ -145,17 +145,27 @@ export class S3SnapshotStore implements SnapshotStore {
       });
       await upload.done();
       // The manifest goes last: its presence marks a complete snapshot.
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: manifestKey,
-          Body: serialiseJson(manifest),
-          ContentType: 'application/json',
-          IfNoneMatch: '*',
-        }),
-      );
+      await this.putConditional(manifestKey, serialiseJson(manifest), { IfNoneMatch: '*' });
     } catch (e) {
       throw this.fail(`writing snapshot ${manifest.id}`, e);
+    }
+  }
+
+  /**
+   * A JSON PutObject with a condition; servers that answer 501 NotImplemented to conditional writes get the
+   * plain request (the caller's client-side checks still ran).
+   */
+  private async putConditional(
+    key: string,
+    body: Uint8Array,
+    condition: { IfNoneMatch: string } | { IfMatch: string },
+  ): Promise<{ ETag?: string }> {
+    const input = { Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' };
+    try {
+      return await this.client.send(new PutObjectCommand({ ...input, ...condition }));
+    } catch (e) {
+      if (statusOf(e) !== 501 && (e as AwsError).name !== 'NotImplemented') throw e;
+      return await this.client.send(new PutObjectCommand(input));
     }
   }
 
@@ -184,14 +194,10 @@ export class S3SnapshotStore implements SnapshotStore {
       for (let attempt = 0; ; attempt++) {
         const current = await this.readPointer();
         checkPointerMove(this.location, current === 'not-modified' ? null : current, pointer, expected);
-        const out = await this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.key('latest.json'),
-            Body: serialiseJson(pointer),
-            ContentType: 'application/json',
-            ...(expected === null ? { IfNoneMatch: '*' } : { IfMatch: expected }),
-          }),
+        const out = await this.putConditional(
+          this.key('latest.json'),
+          serialiseJson(pointer),
+          expected === null ? { IfNoneMatch: '*' } : { IfMatch: expected },
         );
         // Servers that ignore If-Match may let an older writer land after us: re-read and repair once or twice.
         const after = await this.readPointer();
