@@ -117,6 +117,7 @@ export class FallbackStack extends Stack {
                 ? undefined
                 : Duration.seconds(props.serveTimeoutSeconds),
             provisionedConcurrency: props.provisionedConcurrency,
+            sourceMaps: props.serveSourceMaps,
           })
         : new FargateServing(this, 'ServeFargate', {
             ...serving,

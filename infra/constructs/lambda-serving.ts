@@ -40,6 +40,11 @@ export interface LambdaServingProps {
    * @default 0
    */
   readonly provisionedConcurrency?: number;
+  /**
+   * Ship a source map and run with `--enable-source-maps` (readable stack traces, slower cold start).
+   * @default false
+   */
+  readonly sourceMaps?: boolean;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
   /** @default RemovalPolicy.RETAIN */
@@ -58,6 +63,7 @@ export class LambdaServing extends Construct {
   constructor(scope: Construct, id: string, props: LambdaServingProps) {
     super(scope, id);
     const provisioned = props.provisionedConcurrency ?? 0;
+    const sourceMaps = props.sourceMaps ?? false;
     if (!Number.isInteger(provisioned) || provisioned < 0) {
       throw new Error(`provisionedConcurrency must be a whole number of at least 0, got ${provisioned}`);
     }
@@ -77,8 +83,10 @@ export class LambdaServing extends Construct {
       timeout: props.timeout ?? SIZING.serveTimeout,
       role: basics.role,
       logGroup: basics.logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: bundlingOptions(),
+      environment: sourceMaps
+        ? { ...props.environment, NODE_OPTIONS: '--enable-source-maps' }
+        : props.environment,
+      bundling: bundlingOptions(sourceMaps),
     });
     props.snapshots.grantReadPrefix(basics.role);
     this.alias = new Alias(this, 'Live', {

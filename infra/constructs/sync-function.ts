@@ -116,7 +116,7 @@ export class SyncFunction extends Construct {
             logLevel: ParamsAndSecretsLogLevel.WARN,
           })
         : undefined,
-      bundling: bundlingOptions(['@aws-sdk/client-secrets-manager']),
+      bundling: bundlingOptions(true, ['@aws-sdk/client-secrets-manager']),
     });
     snapshots.grantWritePrefix(basics.role);
     if (props.apiKeySecret) this.grantSecretRead(basics, props.apiKeySecret);

@@ -102,6 +102,20 @@ describe('lambda serving (default)', () => {
     });
   });
 
+  it('runs the serve bundle without source maps unless asked (cold start), the sync with them', () => {
+    const vars = (t: typeof template) =>
+      Object.values(t.findResources('AWS::Lambda::Function')).map(
+        (f) => f.Properties.Environment.Variables as Record<string, string>,
+      );
+    const serveVars = (t: typeof template) =>
+      vars(t).find((v) => v.POWERTOOLS_SERVICE_NAME === 'oso-fallback-serve');
+    expect(serveVars(template)?.NODE_OPTIONS).toBeUndefined();
+    expect(vars(template).find((v) => v.POWERTOOLS_SERVICE_NAME === 'oso-fallback-sync')?.NODE_OPTIONS).toBe(
+      '--enable-source-maps',
+    );
+    expect(serveVars(synth({ serveSourceMaps: true }).template)?.NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+
   it('has no provisioned concurrency unless asked, and no container resources', () => {
     const aliases = template.findResources('AWS::Lambda::Alias');
     for (const a of Object.values(aliases)) expect(a.Properties.ProvisionedConcurrencyConfig).toBeUndefined();
