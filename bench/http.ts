@@ -1,0 +1,247 @@
+// `npm run bench:http [-- --facts 1000000 --seconds 10 --connections 16]`: the bundled Node server in its own
+// process over loopback, driven by autocannon (authorize only, then a mix of authorize/list/actions);
+// prints req/s, p50/p99, RSS after load and peak RSS across a snapshot swap; then the cold start of the
+// bundled Lambda handler (process start to first answer, snapshot load included).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { build } from 'esbuild';
+import { loadSqlJs } from '../lib/engine/index.ts';
+import { parsePolicy } from '../lib/polar/index.ts';
+import { buildSnapshot, createManifest, createSnapshotId } from '../lib/snapshot/index.ts';
+import { FileSnapshotStore } from '../lib/store/index.ts';
+import { generateDataset } from './gen/github.ts';
+
+const { values } = parseArgs({
+  options: {
+    facts: { type: 'string', default: '1000000' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '16' },
+  },
+});
+const FACTS = Number(values.facts);
+const SECONDS = Number(values.seconds);
+const CONNECTIONS = Number(values.connections);
+const ROOT = resolve(import.meta.dirname, '..');
+const WORK = join(ROOT, '.data', 'bench-http');
+const STORE_DIR = join(WORK, `store-${FACTS}`);
+const BANNER =
+  "import{createRequire as __cjsRequire}from'node:module';const require=__cjsRequire(import.meta.url);";
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
+
+/** Builds (once, cached in .data/) the snapshot of the generated data set. */
+async function ensureStore(store: FileSnapshotStore) {
+  const dataset = generateDataset({ facts: FACTS, seed: 1 });
+  if ((await store.readPointer()) !== null) return dataset;
+  const started = performance.now();
+  const built = buildSnapshot(await loadSqlJs(), {
+    policy: parsePolicy([{ filename: 'github.polar', src: dataset.policy }]),
+    facts: dataset.facts,
+    id: createSnapshotId(new Date()),
+    createdAt: new Date().toISOString(),
+    source: `bench:github-${FACTS}`,
+    policyHash: 'bench',
+    dataHash: 'bench',
+    previousId: null,
+  });
+  await store.putSnapshot(built.manifest, built.body);
+  await store.writePointer(
+    { id: built.manifest.id, manifest: built.manifest, updatedAt: built.manifest.createdAt },
+    null,
+  );
+  console.log(
+    `built ${FACTS.toLocaleString()}-fact snapshot in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return dataset;
+}
+
+/** Publishes the current snapshot's bytes again under a new id: a swap with the same data. */
+async function republish(store: FileSnapshotStore): Promise<string> {
+  const read = await store.readPointer();
+  if (read === null || read === 'not-modified') throw new Error('no pointer');
+  const { manifest, body } = await store.getSnapshot(read.pointer.id);
+  const { formatVersion: _f, sha256: _s, size: _z, ...input } = manifest;
+  const next = createManifest({ ...input, id: createSnapshotId(new Date()), previousId: manifest.id }, body);
+  await store.putSnapshot(next, body);
+  await store.writePointer({ id: next.id, manifest: next, updatedAt: next.createdAt }, read.etag);
+  return next.id;
+}
+
+async function bundle(entry: string, out: string): Promise<string> {
+  const outfile = join(WORK, out);
+  await build({
+    entryPoints: [join(ROOT, entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    minify: true,
+    banner: { js: BANNER },
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+function rssKb(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+async function health(url: string): Promise<{ status: number; snapshot?: string }> {
+  try {
+    const res = await fetch(`${url}/healthcheck`);
+    const body = (await res.json()) as { snapshot?: string };
+    return { status: res.status, snapshot: body.snapshot };
+  } catch {
+    return { status: 0 };
+  }
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const json = { 'content-type': 'application/json' };
+const post = (path: string, body: unknown) => ({
+  method: 'POST',
+  path,
+  headers: json,
+  body: JSON.stringify(body),
+});
+
+async function load(url: string, name: string, requests: ReturnType<typeof post>[]) {
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, requests });
+  const bad = r.errors + r.timeouts + r.non2xx;
+  console.log(
+    `${name.padEnd(24)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${ms(r.latency.p50)}  p99 ${ms(r.latency.p99)}  (${r['2xx']} ok, ${bad} failed)`,
+  );
+}
+
+mkdirSync(WORK, { recursive: true });
+const store = new FileSnapshotStore(STORE_DIR);
+const dataset = await ensureStore(store);
+const serverJs = await bundle('functions/server.ts', 'server.mjs');
+const lambdaJs = await bundle('functions/serve-lambda.ts', 'serve-lambda.mjs');
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
+const env = {
+  ...process.env,
+  FALLBACK_STORE: `file:${STORE_DIR}`,
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  FALLBACK_REFRESH_SECONDS: '1',
+};
+const child: ChildProcess = spawn(process.execPath, [serverJs], {
+  env,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+try {
+  const t0 = performance.now();
+  await until('the server to load its snapshot', async () => (await health(url)).status === 200);
+  console.log(
+    `node server ready (${FACTS.toLocaleString()} facts) in ${ms(performance.now() - t0)}; RSS ${mib(rssKb(child.pid!).rss)}`,
+  );
+
+  const checks = dataset.sampleChecks(2000, 7);
+  const actor = (c: (typeof checks)[number]) => ({ actor_type: c.actor.type, actor_id: c.actor.id });
+  const authorize = checks.map((c) =>
+    post('/api/authorize', {
+      ...actor(c),
+      action: c.action,
+      resource_type: c.resource.type,
+      resource_id: c.resource.id,
+      context_facts: [],
+    }),
+  );
+  const mix = checks.map((c, i) => {
+    if (i % 10 === 1)
+      return post('/api/list', {
+        ...actor(c),
+        action: c.action,
+        resource_type: c.resource.type,
+        context_facts: [],
+        page_size: 10000,
+      });
+    if (i % 10 === 2)
+      return post('/api/actions', {
+        ...actor(c),
+        resource_type: c.resource.type,
+        resource_id: c.resource.id,
+        context_facts: [],
+      });
+    return authorize[i]!;
+  });
+  await load(url, 'warm-up (authorize)', authorize.slice(0, 200));
+  await load(url, 'authorize', authorize);
+  await load(url, 'mix 80/10/10 auth/list/act', mix);
+  const after = rssKb(child.pid!);
+  console.log(`RSS after load ${mib(after.rss)} (peak so far ${mib(after.hwm)})`);
+
+  const next = await republish(store);
+  await until('the swap', async () => (await health(url)).snapshot === next);
+  await new Promise((r) => setTimeout(r, 500));
+  const swapped = rssKb(child.pid!);
+  console.log(`snapshot swap: peak RSS ${mib(swapped.hwm)}, RSS after ${mib(swapped.rss)}`);
+} finally {
+  child.kill('SIGTERM');
+}
+
+// Cold start: a fresh process imports the Lambda bundle, loads the snapshot and answers one ALB event.
+const event = JSON.parse(
+  readFileSync(join(ROOT, 'test', 'fixtures', 'alb', 'authorize-headers.json'), 'utf8'),
+);
+event.headers.authorization = undefined;
+const runner = join(WORK, 'cold-start.mjs');
+writeFileSync(
+  runner,
+  `const { handler } = await import(${JSON.stringify(lambdaJs)});
+const res = await handler(${JSON.stringify(event)}, { awsRequestId: 'bench' });
+process.stderr.write('ANSWER ' + res.statusCode + ' ' + res.body + '\\n');\n`,
+);
+const colds: number[] = [];
+for (let i = 0; i < 3; i++) {
+  const t0 = performance.now();
+  const answer = await new Promise<string>((ok, fail) => {
+    const p = spawn(process.execPath, [runner], {
+      env: { ...env, POWERTOOLS_METRICS_NAMESPACE: 'Bench', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    p.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /ANSWER .*/.exec(err);
+      if (m !== null) {
+        ok(m[0]);
+        p.kill();
+      }
+    });
+    p.on('exit', (code) => fail(new Error(`cold start runner exited ${code}: ${err}`)));
+  });
+  colds.push(performance.now() - t0);
+  if (i === 0) console.log(`lambda bundle first answer: ${answer}`);
+}
+colds.sort((a, b) => a - b);
+console.log(
+  `lambda cold start (process start to first answer, ${FACTS.toLocaleString()} facts from file:): median ${ms(colds[1]!)} (min ${ms(colds[0]!)}, max ${ms(colds[2]!)})`,
+);
+if (!existsSync(STORE_DIR)) process.exitCode = 1;
