@@ -23,10 +23,15 @@ export interface FallbackStackProps extends StackProps, FallbackOptions {
 
 /** The whole fallback: snapshot bucket, scheduled sync, ALB-fronted serving tier, dashboard and alarms. */
 export class FallbackStack extends Stack {
+  /** The snapshot bucket and prefix. */
   readonly snapshots: SnapshotBucket;
+  /** The scheduled sync. */
   readonly sync: SyncFunction;
+  /** The load balancer and its listener. */
   readonly alb: ServingAlb;
+  /** The serving tier, by `servingMode`. */
   readonly serving: LambdaServing | FargateServing;
+  /** Dashboard and alarms. */
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: FallbackStackProps = {}) {

@@ -26,6 +26,7 @@ const DOCKER_EXCLUDE = ['node_modules', 'cdk.out', '.git', 'dist', '.data', 'ben
 
 /** Options of {@link FargateServing}. */
 export interface FargateServingProps {
+  /** The VPC the tasks run in (private subnets with NAT, else public subnets with public IPs). */
   readonly vpc: IVpc;
   /** Where the snapshots are read from (read-only, prefix only). */
   readonly snapshots: SnapshotBucket;
@@ -33,11 +34,11 @@ export interface FargateServingProps {
   readonly listener: ApplicationListener;
   /** Environment for the container (FALLBACK_* and POWERTOOLS_* settings); never secrets. */
   readonly environment: Record<string, string>;
-  /** @default 2 */
+  /** Tasks to run. @default 2 */
   readonly desiredCount?: number;
-  /** @default desiredCount */
+  /** Autoscaling floor. @default desiredCount */
   readonly minCapacity?: number;
-  /** @default 10 */
+  /** Autoscaling ceiling. @default max(10, minCapacity) */
   readonly maxCapacity?: number;
   /**
    * Average CPU the autoscaler aims for.
@@ -70,15 +71,17 @@ export interface FargateServingProps {
    * @default Duration.hours(1)
    */
   readonly stickiness?: Duration;
-  /** @default RetentionDays.ONE_MONTH */
+  /** How long logs are kept. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
-  /** @default RemovalPolicy.RETAIN */
+  /** What happens to the log group on stack deletion. @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /** The serving tier as an ECS Fargate service built from the top-level Dockerfile (for steady high load). */
 export class FargateServing extends Construct {
+  /** The ECS service. */
   readonly service: FargateService;
+  /** The IP target group (sticky, health-checked on /healthcheck). */
   readonly targetGroup: ApplicationTargetGroup;
 
   constructor(scope: Construct, id: string, props: FargateServingProps) {

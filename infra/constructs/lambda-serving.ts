@@ -45,9 +45,9 @@ export interface LambdaServingProps {
    * @default false
    */
   readonly sourceMaps?: boolean;
-  /** @default RetentionDays.ONE_MONTH */
+  /** How long logs are kept. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
-  /** @default RemovalPolicy.RETAIN */
+  /** What happens to the log group on stack deletion. @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 

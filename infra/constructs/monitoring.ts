@@ -31,8 +31,11 @@ export interface MonitoringProps {
   readonly serveService: string;
   /** POWERTOOLS_SERVICE_NAME of the sync function. */
   readonly syncService: string;
+  /** The load balancer whose request, 5xx and latency metrics are graphed and alarmed on. */
   readonly alb: ApplicationLoadBalancer;
+  /** The serving target group (healthy and unhealthy hosts). */
   readonly targetGroup: ApplicationTargetGroup;
+  /** The sync function (errors count as sync failures). */
   readonly syncFunction: IFunction;
   /** The serving function, in Lambda mode. */
   readonly serveFunction?: IFunction;
@@ -60,11 +63,17 @@ export interface MonitoringProps {
 
 /** The CloudWatch dashboard and alarms of the fallback. */
 export class Monitoring extends Construct {
+  /** The dashboard. */
   readonly dashboard: Dashboard;
+  /** Served snapshot older than the threshold (`SnapshotAgeMs`, `service` dimension). */
   readonly snapshotAgeAlarm: Alarm;
+  /** No `SyncSuccess` within the threshold (missing data breaches). */
   readonly syncStalledAlarm: Alarm;
+  /** `SyncFailure` + sync function errors within 10 minutes. */
   readonly syncFailureAlarm: Alarm;
+  /** 5xx share of ALB requests. */
   readonly serverErrorAlarm: Alarm;
+  /** Targets failing /healthcheck. */
   readonly unhealthyHostsAlarm: Alarm;
 
   /** Every alarm, in a stable order. */

@@ -50,9 +50,9 @@ export interface SyncFunctionProps {
   readonly timeout?: Duration;
   /** Extra environment (e.g. POWERTOOLS_* names); never put secrets here. */
   readonly environment?: Record<string, string>;
-  /** @default RetentionDays.ONE_MONTH */
+  /** How long logs are kept. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
-  /** @default RemovalPolicy.RETAIN */
+  /** What happens to the log group on stack deletion. @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
