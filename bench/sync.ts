@@ -9,7 +9,6 @@ import {
   createManifest,
   decodeBody,
   encodeBody,
-  openSnapshot,
   type SnapshotEncoding,
   type SnapshotManifest,
 } from '../lib/snapshot/index.ts';
@@ -18,6 +17,7 @@ import { openStore, type S3SnapshotStore, type SnapshotStore } from '../lib/stor
 import { runSync, type SyncProgress } from '../lib/sync/index.ts';
 import { S3RVER_CREDENTIALS, startS3rver } from '../test/support/s3rver.ts';
 import { writeDatasetDir } from './gen/github.ts';
+import { loadLatest, publishSnapshot as publish, timed } from './lib/snapshot-io.ts';
 
 const { values } = parseArgs({ options: { facts: { type: 'string', default: '100000,1000000' } } });
 const SIZES = values.facts.split(',').map(Number);
@@ -25,30 +25,11 @@ const sql = await loadSqlJs();
 const MiB = 1024 * 1024;
 const secs = (ms: number) => (ms / 1000).toFixed(2);
 
-async function timed<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
-  const t = performance.now();
-  const out = await fn();
-  return [out, performance.now() - t];
-}
-
 /** Load = read pointer + download + verify + open (what a serving node does on start). */
 async function load(store: SnapshotStore): Promise<{ download: number; open: number }> {
-  const [snap, download] = await timed(async () => {
-    const p = await store.readPointer();
-    if (p === null || p === 'not-modified') throw new Error('no pointer');
-    return store.getSnapshot(p.pointer.id);
-  });
-  const [opened, open] = await timed(() => openSnapshot(sql, snap.manifest, snap.body));
+  const { opened, download, open } = await loadLatest(sql, store);
   opened.engine.close();
   return { download, open };
-}
-
-async function publish(store: SnapshotStore, manifest: SnapshotManifest, body: Uint8Array): Promise<number> {
-  const [, ms] = await timed(async () => {
-    await store.putSnapshot(manifest, body);
-    await store.writePointer({ id: manifest.id, manifest, updatedAt: new Date().toISOString() }, null);
-  });
-  return ms;
 }
 
 const work = mkdtempSync(join(tmpdir(), 'bench-sync-'));
@@ -98,7 +79,7 @@ try {
       const sl = await load(s3Store);
       s3Store.destroy();
       rows.push(
-        `| ${n.toLocaleString('en-US')} | ${enc} | ${secs(total)} | ${(body.byteLength / MiB).toFixed(1)} | ` +
+        `| ${n.toLocaleString('en-US')} | ${enc} | ${enc === 'gzip' ? secs(total) : '(same build)'} | ${(body.byteLength / MiB).toFixed(1)} | ` +
           `${(raw.byteLength / MiB).toFixed(1)} | ${secs(uploadMs)} | ${secs(fl.download + fl.open)} ` +
           `(${secs(fl.download)} + ${secs(fl.open)}) | ${secs(sl.download + sl.open)} (${secs(sl.download)} + ${secs(sl.open)}) |`,
       );
