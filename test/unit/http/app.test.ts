@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../lib/errors.ts';
 import { hashApiKey } from '../../../lib/http/index.ts';
-import { MANIFEST, makeApp, NOW, post, rolesEngine, servingSnapshot } from './support.ts';
+import { engineWith, MANIFEST, makeApp, NOW, post, servingSnapshot } from './support.ts';
 
 const authz = {
   actor_type: 'User',
@@ -121,12 +121,11 @@ describe('writes, unsupported endpoints, limits and errors', () => {
 
   it('turns an unexpected error into a generic 500, logged once, without a stack', async () => {
     const logged: unknown[] = [];
-    const engine = {
-      ...rolesEngine(),
+    const engine = engineWith({
       authorize: () => {
         throw new Error('secret internals at /x/y.ts:1');
       },
-    };
+    });
     const { app: broken } = makeApp({
       snapshot: servingSnapshot(engine),
       deps: { logger: { info() {}, warn() {}, error: (m, f) => logged.push([m, f]) } },
@@ -135,12 +134,11 @@ describe('writes, unsupported endpoints, limits and errors', () => {
     expect(res).toMatchObject({ status: 500, body: { message: 'internal error' } });
     expect(JSON.stringify(res.body)).not.toMatch(/secret|y\.ts/);
     expect(logged).toHaveLength(1);
-    const internal = {
-      ...rolesEngine(),
+    const internal = engineWith({
       authorize: () => {
         throw new DomainError('snapshot-corrupt', 'bad');
       },
-    };
+    });
     const res2 = await post(makeApp({ snapshot: servingSnapshot(internal) }).app, '/api/authorize', authz);
     expect(res2.status).toBe(500);
   });

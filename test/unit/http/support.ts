@@ -1,7 +1,6 @@
 // Shared setup for the HTTP route tests: a small roles policy served through createApp.
 import type { Hono } from 'hono';
-import type { Engine } from '../../../lib/engine/types.ts';
-import { DomainError } from '../../../lib/errors.ts';
+import { buildDatabase, createEngine, type Engine, loadSqlJs } from '../../../lib/engine/index.ts';
 import {
   type AppDeps,
   createApp,
@@ -11,7 +10,7 @@ import {
   type SnapshotProvider,
   silentLogger,
 } from '../../../lib/http/index.ts';
-import type { Fact, Value } from '../../../lib/polar/ast.ts';
+import { type Fact, parsePolicy } from '../../../lib/polar/index.ts';
 import type { SnapshotManifest } from '../../../lib/snapshot/index.ts';
 
 export const POLICY = `actor User {}
@@ -55,88 +54,21 @@ export const MANIFEST: SnapshotManifest = {
   previousId: null,
 };
 
-/**
- * The roles policy above, answered by a small TypeScript implementation of our own Engine port.
- * Enough for route shapes; the integration tests run the real engine.
- */
-export function rolesEngine(facts: Fact[] = FACTS): Engine & { closed: boolean } {
-  const PERMS: Record<string, string[]> = { admin: ['read', 'write'], member: ['read'] };
-  const same = (a: Value, b: Value) => a.type === b.type && a.id === b.id;
-  const actionsOf = (actor: Value, resource: Value, extra: Fact[] = []) => {
-    const set = new Set<string>();
-    for (const f of [...facts, ...extra]) {
-      if (f.predicate !== 'has_role' || !same(f.args[0]!, actor) || !same(f.args[2]!, resource)) continue;
-      for (const p of PERMS[f.args[1]!.id] ?? []) set.add(p);
-    }
-    return [...set].sort();
-  };
-  const check = (v: Value) => {
-    if (v.type === '' || v.id === '') throw new DomainError('bad-request', 'empty value');
-  };
-  const engine = {
-    closed: false as boolean,
-    authorize: (r) => {
-      check(r.actor);
-      return actionsOf(r.actor, r.resource, r.contextFacts).includes(r.action);
-    },
-    authorizeResources: (r) =>
-      r.resources.filter((res) => actionsOf(r.actor, res, r.contextFacts).includes(r.action)),
-    list: (r) => {
-      const all = [...facts, ...(r.contextFacts ?? [])].map((f) => f.args[2]!);
-      const ids = [
-        ...new Set(
-          all
-            .filter(
-              (o) => o.type === r.resourceType && actionsOf(r.actor, o, r.contextFacts).includes(r.action),
-            )
-            .map((o) => o.id),
-        ),
-      ].sort();
-      const start = r.pageToken === undefined ? 0 : Number(r.pageToken);
-      const end = start + (r.limit ?? ids.length);
-      return { results: ids.slice(start, end), nextPageToken: end < ids.length ? String(end) : null };
-    },
-    actions: (r) => actionsOf(r.actor, r.resource, r.contextFacts),
-    evaluateQuery: (q) => {
-      const [, [a, act, res]] = q.predicate as [string, [string, string, string]];
-      const actor = { type: q.constraints[a]!.type, id: q.constraints[a]!.ids![0]! };
-      const rows = [];
-      for (const f of facts) {
-        if (f.args[2]!.type !== q.constraints[res]!.type) continue;
-        for (const action of actionsOf(actor, f.args[2]!)) {
-          const want = q.constraints[act]!.ids;
-          if (want === null || want.includes(action))
-            rows.push({ [a]: actor.id, [act]: action, [res]: f.args[2]!.id });
-        }
-      }
-      const seen = new Set<string>();
-      return rows
-        .filter((r) => !seen.has(JSON.stringify(r)) && seen.add(JSON.stringify(r)))
-        .slice(0, q.limit);
-    },
-    queryFacts: (p) => facts.filter((f) => f.predicate === p.predicate),
-    getFacts: (p, limit) =>
-      facts
-        .filter(
-          (f) =>
-            (p.predicate === null || f.predicate === p.predicate) &&
-            p.args.every(
-              (a, i) =>
-                (a.type === null || a.type === f.args[i]?.type) && (a.id === null || a.id === f.args[i]?.id),
-            ),
-        )
-        .slice(0, limit),
-    policyMetadata: () => ({
-      metadata: {
-        resources: { Org: { roles: ['member', 'admin'], permissions: ['read', 'write'], relations: {} } },
-      },
-    }),
-    factCount: () => facts.length,
-    close() {
-      engine.closed = true;
-    },
-  } satisfies Engine & { closed: boolean };
-  return engine;
+const sql = await loadSqlJs();
+const policy = parsePolicy([{ filename: 'roles.polar', src: POLICY }]);
+
+/** The real engine over the roles policy and facts above (a fresh database per call). */
+export function rolesEngine(facts: Fact[] = FACTS): Engine {
+  return createEngine(sql, buildDatabase(sql, policy, facts), policy);
+}
+
+/** The real engine with one method replaced (to provoke errors). */
+export function engineWith(overrides: Partial<Engine>): Engine {
+  const real = rolesEngine();
+  return new Proxy(real, {
+    get: (target, key, receiver) =>
+      key in overrides ? overrides[key as keyof Engine] : Reflect.get(target, key, receiver).bind(target),
+  });
 }
 
 /** A provider whose snapshot the test can set. */

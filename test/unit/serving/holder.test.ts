@@ -1,14 +1,18 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Database } from 'sql.js';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSqlJs } from '../../../lib/engine/sqljs.ts';
-import type { Engine } from '../../../lib/engine/types.ts';
 import { SnapshotHolder, type SnapshotOpener } from '../../../lib/serving/index.ts';
-import { openVerifiedDatabase, type SnapshotManifest, serialiseJson } from '../../../lib/snapshot/index.ts';
+import {
+  createManifest,
+  createSnapshotId,
+  openSnapshot,
+  type SnapshotManifest,
+  serialiseJson,
+} from '../../../lib/snapshot/index.ts';
 import { FileSnapshotStore } from '../../../lib/store/index.ts';
-import { snapshotOf, tinyDatabase } from '../../support/snapshot-fixtures.ts';
+import { publishSnapshot } from '../../support/serve-fixtures.ts';
 
 type SqlJs = Awaited<ReturnType<typeof loadSqlJs>>;
 let sql: SqlJs;
@@ -17,38 +21,12 @@ const dirs: string[] = [];
 beforeAll(async () => {
   sql = await loadSqlJs();
 });
-afterEach(async () => {
+afterAll(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-/** Our Engine port over a verified database: only what the holder touches is real. */
-function dbEngine(db: Database): Engine & { isClosed(): boolean } {
-  let closed = false;
-  const unused = () => {
-    throw new Error('not used by the holder');
-  };
-  return {
-    authorize: unused,
-    authorizeResources: unused,
-    list: unused,
-    actions: unused,
-    evaluateQuery: unused,
-    queryFacts: unused,
-    getFacts: unused,
-    policyMetadata: unused,
-    factCount: () => Number(db.exec('SELECT count(*) FROM t')[0]!.values[0]![0]),
-    close() {
-      closed = true;
-      db.close();
-    },
-    isClosed: () => closed,
-  };
-}
-
-const opener: SnapshotOpener = (manifest, body) => ({
-  manifest,
-  engine: dbEngine(openVerifiedDatabase(sql, manifest, body)),
-});
+const opener: SnapshotOpener = (manifest, body) => openSnapshot(sql, manifest, body);
+const POLICY = [{ filename: 'p.polar', src: 'actor User {}\nresource Org { roles = ["admin"]; }\n' }];
 
 async function newStore() {
   const dir = await mkdtemp(join(tmpdir(), 'holder-'));
@@ -56,19 +34,30 @@ async function newStore() {
   return { dir, store: new FileSnapshotStore(dir) };
 }
 
-async function publish(
-  store: FileSnapshotStore,
-  at: string,
-  rows = 50,
-  corrupt = false,
-): Promise<SnapshotManifest> {
-  const { manifest, body } = snapshotOf(tinyDatabase(sql, true, rows), { at: new Date(at) });
-  if (corrupt) body[body.length - 1] = body[body.length - 1]! ^ 0xff;
-  await store.putSnapshot(manifest, body);
+/** Publishes a real snapshot with `n` facts (a real policy and engine database). */
+async function publish(store: FileSnapshotStore, n: number): Promise<SnapshotManifest> {
+  const facts = Array.from({ length: n }, (_, i) => ({
+    predicate: 'has_role',
+    args: [
+      { type: 'User', id: `u${i}` },
+      { type: 'String', id: 'admin' },
+      { type: 'Org', id: 'acme' },
+    ],
+  }));
+  return publishSnapshot(store, POLICY, facts);
+}
+
+/** Publishes a newer snapshot whose stored bytes do not match its manifest. */
+async function publishCorrupt(store: FileSnapshotStore): Promise<void> {
   const read = await store.readPointer();
-  const etag = read === null || read === 'not-modified' ? null : read.etag;
-  await store.writePointer({ id: manifest.id, manifest, updatedAt: at }, etag);
-  return manifest;
+  if (read === null || read === 'not-modified') throw new Error('no pointer');
+  const { manifest, body } = await store.getSnapshot(read.pointer.id);
+  const { formatVersion: _f, sha256: _s, size: _z, ...input } = manifest;
+  const next = createManifest({ ...input, id: createSnapshotId(new Date(Date.now() + 60_000)) }, body);
+  const bad = body.slice();
+  bad[bad.length - 1] = bad[bad.length - 1]! ^ 0xff;
+  await store.putSnapshot(next, bad);
+  await store.writePointer({ id: next.id, manifest: next, updatedAt: next.createdAt }, read.etag);
 }
 
 describe('SnapshotHolder', () => {
@@ -79,23 +68,23 @@ describe('SnapshotHolder', () => {
     expect(await holder.start(false)).toBe(false);
     expect(holder.current()).toBeNull();
 
-    const first = await publish(store, '2026-11-25T19:00:01.000Z', 10);
+    const first = await publish(store, 10);
     expect(await holder.refresh()).toBe('loaded');
     const loaded = holder.current()!;
     expect(loaded.manifest.id).toBe(first.id);
     expect(loaded.engine.factCount()).toBe(10);
-    expect(loaded.freshAt).toBe(Date.parse('2026-11-25T19:00:01.000Z'));
+    expect(loaded.freshAt).toBe(Date.parse(first.createdAt));
     expect(await holder.refresh()).toBe('unchanged');
 
     // Not due until the interval has passed.
     expect(holder.refreshIfDue()).toBeNull();
     now += 10_000;
-    const second = await publish(store, '2026-11-25T19:00:11.000Z', 20);
+    const second = await publish(store, 20);
     expect(await holder.refreshIfDue()).toBe('loaded');
     expect(holder.current()!.manifest.id).toBe(second.id);
     expect(holder.current()!.engine.factCount()).toBe(20);
     // The old engine is released after the swap.
-    expect((loaded.engine as ReturnType<typeof dbEngine>).isClosed()).toBe(true);
+    expect(() => loaded.engine.factCount()).toThrow();
     expect(holder.stats()).toMatchObject({ loads: 2, refreshFailures: 0 });
     holder.stop();
   });
@@ -103,9 +92,9 @@ describe('SnapshotHolder', () => {
   it('keeps the current snapshot when a newer one is corrupt, and counts the failure', async () => {
     const { store } = await newStore();
     const holder = new SnapshotHolder({ store, open: opener });
-    const good = await publish(store, '2026-11-25T19:00:01.000Z');
+    const good = await publish(store, 5);
     await holder.start(false);
-    await publish(store, '2026-11-25T19:00:02.000Z', 50, true);
+    await publishCorrupt(store);
     expect(await holder.refresh()).toBe('failed');
     expect(holder.current()!.manifest.id).toBe(good.id);
     expect(holder.stats().refreshFailures).toBe(1);
@@ -115,8 +104,8 @@ describe('SnapshotHolder', () => {
   it('never moves to an older snapshot id', async () => {
     const { dir, store } = await newStore();
     const holder = new SnapshotHolder({ store, open: opener });
-    const old = await publish(store, '2026-11-25T19:00:01.000Z');
-    const newer = await publish(store, '2026-11-25T19:00:02.000Z');
+    const old = await publish(store, 1);
+    const newer = await publish(store, 2);
     await holder.start(false);
     expect(holder.current()!.manifest.id).toBe(newer.id);
     // An operator hand-edits the pointer back (the store itself refuses to).
@@ -132,7 +121,7 @@ describe('SnapshotHolder', () => {
   it('treats a rewritten pointer to the same snapshot as fresh evidence', async () => {
     const { dir, store } = await newStore();
     const holder = new SnapshotHolder({ store, open: opener });
-    const m = await publish(store, '2026-11-25T19:00:01.000Z');
+    const m = await publish(store, 1);
     await holder.start(false);
     await writeFile(
       join(dir, 'latest.json'),
@@ -180,7 +169,7 @@ describe('SnapshotHolder', () => {
       refreshIntervalMs: 5,
     });
     await holder.start();
-    const m = await publish(store, '2026-11-25T19:00:01.000Z');
+    const m = await publish(store, 1);
     await expect.poll(() => holder.current()?.manifest.id, { timeout: 5000, interval: 10 }).toBe(m.id);
     holder.stop();
     expect(holder.current()).toBeNull();
