@@ -1,8 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isDomainError } from '../../../lib/errors.ts';
 import { type Fact, parsePolicy } from '../../../lib/polar/index.ts';
+import { OsoSource } from '../../../lib/source/index.ts';
 import { OsoClient } from '../../../lib/source/oso-client.ts';
 import { factPartitions, pullFromOso, requestPlan } from '../../../lib/source/oso-pull.ts';
+import { openStore } from '../../../lib/store/index.ts';
+import { runSync } from '../../../lib/sync/index.ts';
 import { startScriptedServer } from '../../support/scripted-server.ts';
 
 const POLICY = `actor User {}
@@ -160,5 +166,26 @@ describe('pullFromOso', () => {
     const { srv, client } = await upstream();
     srv.script('/api/policy', { body: { policy: { src: 'actor User {' } } });
     await expect(pullFromOso(client, parsePolicy)).rejects.toThrow(/syntax/);
+  });
+
+  it('a sync whose upstream fails midway publishes nothing and keeps the previous snapshot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oso-midway-'));
+    closers.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const { srv } = await upstream(() => '5');
+    const store = openStore(`file:${dir}`);
+    const source = new OsoSource(srv.url, { apiKey: 'e_7_8_secret', retries: 1 });
+    const first = await runSync({ source, store });
+    expect(first.published).toBe(true);
+    // The policy answers, then every facts request fails: the upstream went down during the pull.
+    srv.script(
+      '/api/facts',
+      ...Array.from({ length: 50 }, () => ({ status: 503, body: { message: 'down' } })),
+    );
+    await expect(runSync({ source, store })).rejects.toThrow(
+      /upstream failed after 2 attempts: status 503 "down"/,
+    );
+    const pointer = await store.readPointer();
+    expect(pointer !== null && pointer !== 'not-modified' && pointer.pointer.id).toBe(first.id);
+    expect(await store.listSnapshots()).toEqual([first.id]);
   });
 });
