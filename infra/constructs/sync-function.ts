@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import { type IRule, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -88,7 +88,7 @@ export class SyncFunction extends Construct {
       FALLBACK_SOURCE: props.source,
       NODE_OPTIONS: '--enable-source-maps',
     };
-    if (props.apiKeySecret) environment.OSO_API_TOKEN_SECRET_ARN = props.apiKeySecret.secretArn;
+    if (props.apiKeySecret) environment.OSO_API_TOKEN_SECRET_ARN = secretIdOf(props.apiKeySecret);
     this.function = new NodejsFunction(this, 'Function', {
       entry: join(REPO_ROOT, ENTRY.sync),
       projectRoot: REPO_ROOT,
@@ -139,4 +139,13 @@ export class SyncFunction extends Construct {
       }),
     );
   }
+}
+
+/**
+ * What GetSecretValue should be asked for: the complete ARN when known, the literal partial ARN when one was
+ * given, else the name (a secret imported by name has no usable ARN: its suffix is unknown).
+ */
+function secretIdOf(secret: ISecret): string {
+  if (secret.secretFullArn !== undefined) return secret.secretFullArn;
+  return Token.isUnresolved(secret.secretArn) ? secret.secretName : secret.secretArn;
 }

@@ -105,7 +105,7 @@ describe('sync function', () => {
             'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^SnapshotsBucket') }, '/fallback']],
           },
           FALLBACK_SOURCE: 'oso:https://api.osohq.com',
-          OSO_API_TOKEN_SECRET_ARN: Match.anyValue(),
+          OSO_API_TOKEN_SECRET_ARN: 'oso-fallback/oso-api-key',
           POWERTOOLS_SERVICE_NAME: 'oso-fallback-sync',
           POWERTOOLS_METRICS_NAMESPACE: 'OsoFallback',
         }),
@@ -117,6 +117,13 @@ describe('sync function', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       ReservedConcurrentExecutions: 1,
       Layers: [Match.stringLikeRegexp(':layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:')],
+    });
+  });
+
+  it('names the secret by complete ARN when given one', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/oso-key-AbC123';
+    synth({ osoApiKeySecret: arn }).template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ OSO_API_TOKEN_SECRET_ARN: arn }) },
     });
   });
 
