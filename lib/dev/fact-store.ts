@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import type { FactPattern, ValuePattern } from '../engine/types.ts';
 import { DomainError } from '../errors.ts';
@@ -140,6 +140,13 @@ export class DevFactStore {
       await fh.close();
     }
     await rename(tmp, this.file);
+    // fsync the folder too, so the rename itself survives a crash.
+    const dir = await open(dirname(this.file), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 
   close(): void {
