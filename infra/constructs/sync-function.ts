@@ -3,11 +3,6 @@ import { Duration, type RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import { type IRule, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import {
-  ParamsAndSecretsLayerVersion,
-  ParamsAndSecretsLogLevel,
-  ParamsAndSecretsVersions,
-} from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -107,15 +102,7 @@ export class SyncFunction extends Construct {
       retryAttempts: 0,
       maxEventAge: Duration.seconds(60),
       onFailure: new SqsDestination(this.failures),
-      // Two SDK-free ways to read the key at run time: the AWS Parameters and Secrets extension on
-      // localhost:2773, or the runtime's own @aws-sdk/client-secrets-manager (left out of the bundle).
-      paramsAndSecrets: props.apiKeySecret
-        ? ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, {
-            cacheEnabled: true,
-            secretsManagerTtl: Duration.minutes(5),
-            logLevel: ParamsAndSecretsLogLevel.WARN,
-          })
-        : undefined,
+      // functions/read-secret.ts loads the runtime's own Secrets Manager client: keep it out of the bundle.
       bundling: bundlingOptions(true, ['@aws-sdk/client-secrets-manager']),
     });
     snapshots.grantWritePrefix(basics.role);

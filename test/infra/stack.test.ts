@@ -113,13 +113,6 @@ describe('sync function', () => {
     });
   });
 
-  it('carries the Parameters and Secrets extension (arm64) so the key can be read without an SDK', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      ReservedConcurrentExecutions: 1,
-      Layers: [Match.stringLikeRegexp(':layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:')],
-    });
-  });
-
   it('names the secret by complete ARN when given one', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/oso-key-AbC123';
     synth({ osoApiKeySecret: arn }).template.hasResourceProperties('AWS::Lambda::Function', {
