@@ -48,9 +48,9 @@ export async function readFileOrNull(path: string): Promise<Buffer | null> {
 
 /** Options for `withLockFile`. */
 export interface LockOptions {
-  /** Give up after this long. Default 30 s. */
+  /** Give up after this long (longer than `staleMs`, so a crashed holder never blocks for good). Default 45 s. */
   timeoutMs?: number;
-  /** A lock file older than this is treated as left by a crashed process and removed. Default 60 s. */
+  /** A lock file older than this is treated as left by a crashed process and removed (the critical section takes milliseconds). Default 30 s. */
   staleMs?: number;
 }
 
@@ -63,8 +63,8 @@ export async function withLockFile<T>(
   fn: () => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const staleMs = options.staleMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 45_000;
+  const staleMs = options.staleMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     try {

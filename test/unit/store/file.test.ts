@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSqlJs } from '../../../lib/engine/sqljs.ts';
 import { isDomainError } from '../../../lib/errors.ts';
 import type { SnapshotManifest, SnapshotPointer } from '../../../lib/snapshot/index.ts';
+import { withLockFile } from '../../../lib/store/fs-atomic.ts';
 import { FileSnapshotStore, openStore, pruneSnapshots } from '../../../lib/store/index.ts';
 import { snapshotOf, tinyDatabase } from '../../support/snapshot-fixtures.ts';
 
@@ -138,5 +139,23 @@ describe('file store', () => {
     expect(deleted).toEqual(snaps.slice(1, 4).map((s) => s.manifest.id));
     expect(await store.listSnapshots()).toEqual([snaps[0]!, snaps[4]!, snaps[5]!].map((s) => s.manifest.id));
     await expect(pruneSnapshots(store, 0)).rejects.toThrow(/keep must be at least 1/);
+  });
+
+  it('takes over a lock left by a crashed process, and times out on a live one', async () => {
+    const a = snapshotOf(raw, { at: at(1) });
+    await store.putSnapshot(a.manifest, a.body);
+    const lock = join(dir, 'store', 'latest.json.lock');
+    writeFileSync(lock, '999999 crashed\n');
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(lock, old, old);
+    await store.writePointer(pointerTo(a.manifest), null);
+    expect(existsSync(lock)).toBe(false);
+
+    mkdirSync(join(dir, 'locks'));
+    const live = join(dir, 'locks', 'x.lock');
+    writeFileSync(live, 'held');
+    const err = await withLockFile(live, async () => 1, { timeoutMs: 50 }).catch((e: unknown) => e);
+    expect((err as NodeJS.ErrnoException).code).toBe('ELOCKTIMEOUT');
+    expect(await withLockFile(join(dir, 'locks', 'y.lock'), async () => 42)).toBe(42);
   });
 });
