@@ -6,6 +6,7 @@ import { checkFact, type Policy, parsePolicy, policyHash } from '../polar/index.
 import {
   buildSnapshot,
   createSnapshotId,
+  openSnapshot,
   type SnapshotEncoding,
   type SnapshotManifest,
 } from '../snapshot/index.ts';
@@ -59,6 +60,11 @@ export interface SyncOptions {
   keep?: number;
   /** Default `DEFAULT_ENCODING` (gzip). */
   encoding?: SnapshotEncoding;
+  /**
+   * Open the built snapshot exactly as a serving node will (verify, quick_check, policy, engine) before
+   * publishing it, so an unloadable snapshot is never made current. Default true.
+   */
+  verify?: boolean;
   /** Facts between two progress reports. Default 50,000. */
   progressEvery?: number;
 }
@@ -189,8 +195,9 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   });
   const factsRead = facts.length;
   facts.clear(); // let the facts go before the upload
-  progress('publish', factsRead);
   const { manifest } = built;
+  if (options.verify ?? true) openSnapshot(sql, manifest, built.body).engine.close();
+  progress('publish', factsRead);
   await store.putSnapshot(manifest, built.body);
   try {
     await store.writePointer(
