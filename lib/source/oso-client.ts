@@ -20,8 +20,10 @@ export interface OsoClientOptions {
   retries?: number;
   /** First backoff delay; doubled per attempt, with full jitter. Default 250 ms. */
   backoffMs?: number;
-  /** Largest delay between attempts, a `Retry-After` included. Default 30_000 ms. */
+  /** Largest backoff delay between attempts. Default 30_000 ms. */
   maxDelayMs?: number;
+  /** Longest `Retry-After` waited for; a longer one fails the request at once. Default 120_000 ms. */
+  maxRetryAfterMs?: number;
   /** Default `oso-fallback-serverless/<version> (nodejs <version>)`. */
   userAgent?: string;
   /** Receives retries and warnings; default: discarded. */
@@ -83,6 +85,7 @@ export class OsoClient {
       retries: 5,
       backoffMs: 250,
       maxDelayMs: 30_000,
+      maxRetryAfterMs: 120_000,
       userAgent: `oso-fallback-serverless/${CLIENT_VERSION} (nodejs ${process.version})`,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       random: Math.random,
@@ -102,16 +105,20 @@ export class OsoClient {
       if (outcome.kind === 'ok') return { body: outcome.body, requestId, offset: outcome.offset };
       const where = `GET ${path}${query === '' ? '' : `?${query}`} (request id ${requestId})`;
       if (outcome.kind === 'fatal') throw outcome.error(where);
-      if (attempt >= retries) {
+      const retryAfter = outcome.retryAfterMs ?? 0;
+      if (attempt >= retries || retryAfter > this.opts.maxRetryAfterMs) {
+        const late =
+          retryAfter > this.opts.maxRetryAfterMs ? ` (asked to retry after ${retryAfter / 1000} s)` : '';
         throw new DomainError(
           'source-unavailable',
-          `upstream failed after ${attempt + 1} attempts: ${outcome.reason}: ${where}`,
+          `upstream failed after ${attempt + 1} attempts${late}: ${outcome.reason}: ${where}`,
           { details: { requestId }, cause: outcome.cause },
         );
       }
       const backoff = Math.min(this.opts.maxDelayMs, this.opts.backoffMs * 2 ** attempt);
       const jittered = backoff * this.opts.random();
-      const delay = Math.min(this.opts.maxDelayMs, Math.max(jittered, outcome.retryAfterMs ?? 0));
+      // Retry-After is honoured as asked (never shortened); only the backoff is capped.
+      const delay = Math.max(jittered, retryAfter);
       this.opts.onEvent?.({
         level: 'warn',
         message: 'upstream request failed, retrying',

@@ -81,6 +81,14 @@ describe('OsoClient', () => {
     expect(events[1]!.fields.reason).toMatch(/status 429/);
   });
 
+  it('fails at once when Retry-After asks for longer than it waits', async () => {
+    const s = await upstream();
+    s.script('/api/policy', { status: 429, headers: { 'Retry-After': '3600' } });
+    const err = await failure(client(s.url, [], { maxRetryAfterMs: 1000 }).get('/policy'));
+    expect(err.message).toContain('asked to retry after 3600 s');
+    expect(s.seen).toHaveLength(1);
+  });
+
   it('gives up after the retries with the request id in the message', async () => {
     const s = await upstream();
     s.script('/api/policy', ...Array.from({ length: 4 }, () => ({ status: 500, body: { message: 'boom' } })));
