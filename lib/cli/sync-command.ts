@@ -1,5 +1,5 @@
 /**
- * `fallback sync --source dir:<path> --store <url> [--endpoint <s3-url>] [--keep 10] [--encoding gzip|none]`:
+ * `fallback sync --source dir:<path> --store <url> [--endpoint <s3-url>] [--keep 10] [--encoding gzip|none] [--force]`:
  * builds a snapshot from the source and publishes it, printing progress and a one-line summary.
  * gzip (the default) makes snapshots ~4x smaller for ~0.5 s more load time at 1M facts; `none` suits file: stores.
  */
@@ -12,7 +12,7 @@ import { type CliEnv, type CliIo, formatBytes, parseFlags, reportError, s3Option
 import { createProgressPrinter } from './progress.ts';
 
 export const USAGE =
-  'usage: fallback sync --source <dir:path|oso:url> --store <file:dir|s3://bucket/prefix> [--endpoint <s3-url>] [--keep 10] [--encoding gzip|none]\n';
+  'usage: fallback sync --source <dir:path|oso:url> --store <file:dir|s3://bucket/prefix> [--endpoint <s3-url>] [--keep 10] [--encoding gzip|none] [--force]\n';
 
 export async function run(argv: string[], env: CliEnv, io: CliIo = process): Promise<number> {
   if (argv.includes('--help')) {
@@ -21,7 +21,12 @@ export async function run(argv: string[], env: CliEnv, io: CliIo = process): Pro
   }
   const progress = createProgressPrinter(io);
   try {
-    const flags = parseFlags(argv, ['source', 'store', 'endpoint', 'keep', 'encoding']);
+    // --force takes no value: publish even when nothing changed.
+    const force = argv.includes('--force');
+    const flags = parseFlags(
+      argv.filter((a) => a !== '--force'),
+      ['source', 'store', 'endpoint', 'keep', 'encoding'],
+    );
     if (flags.source === undefined || flags.store === undefined) {
       throw new DomainError('bad-request', 'both --source and --store are required');
     }
@@ -47,6 +52,7 @@ export async function run(argv: string[], env: CliEnv, io: CliIo = process): Pro
       sql: await loadSqlJs(),
       keep,
       encoding,
+      force,
       onProgress: (p) => progress.update(p),
     });
     progress.done();

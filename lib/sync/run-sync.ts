@@ -60,6 +60,8 @@ export interface SyncOptions {
   keep?: number;
   /** Default `DEFAULT_ENCODING` (gzip). */
   encoding?: SnapshotEncoding;
+  /** Publish even when policy and data are unchanged (e.g. to replace a damaged current snapshot). Default false. */
+  force?: boolean;
   /**
    * Open the built snapshot exactly as a serving node will (verify, quick_check, policy, engine) before
    * publishing it, so an unloadable snapshot is never made current. Default true.
@@ -171,6 +173,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     );
   }
   if (
+    options.force !== true &&
     cur !== null &&
     cur.pointer.manifest.policyHash === pHash &&
     cur.pointer.manifest.dataHash === dataHash

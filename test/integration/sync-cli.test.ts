@@ -74,6 +74,12 @@ describe('fallback sync / export / import', () => {
       0,
     );
     expect(again.out()).toMatch(/^unchanged /);
+    const forced = captureIo();
+    expect(
+      await runSyncCommand(['--force', '--source', `dir:${join(dir, 'src')}`, '--store', store], {}, forced),
+    ).toBe(0);
+    expect(forced.out()).toMatch(/^published /);
+    expect(await openStore(store).listSnapshots()).toHaveLength(2);
   });
 
   it('explains usage errors and failures with exit codes 2 and 1', async () => {
