@@ -108,7 +108,8 @@ beforeAll(async () => {
     logger: silentLogger,
   });
   await node.holder.refresh();
-  viaFallback = new Oso('http://127.0.0.1:1', KEY, { fallbackUrl: node.url, fetchBuilder: (f) => f });
+  // Default client settings: each call retries the dead primary (3 tries), then asks the fallback once.
+  viaFallback = new Oso('http://127.0.0.1:1', KEY, { fallbackUrl: node.url });
 });
 
 afterAll(async () => {
