@@ -71,12 +71,24 @@ try {
     },
   };
   t = performance.now();
-  const summary = await runSync({ source: timed, store: openStore(`file:${dir}`) });
+  // When each phase of the sync began (ms since the start), for the breakdown below.
+  const phases: Record<string, number> = {};
+  const summary = await runSync({
+    source: timed,
+    store: openStore(`file:${dir}`),
+    onProgress: (p) => {
+      phases[p.phase] ??= p.elapsedMs;
+    },
+  });
   const total = (performance.now() - t) / 1000;
   const rss = process.memoryUsage().rss / 2 ** 20;
   console.log(
     `oso: pull ${summary.facts.toLocaleString('en-US')} facts in ${pullSeconds.toFixed(1)} s ` +
       `(${Math.round(summary.facts / pullSeconds).toLocaleString('en-US')} facts/s)`,
+  );
+  const at = (k: string) => ((phases[k] ?? 0) / 1000).toFixed(1);
+  console.log(
+    `oso: phases (s from start): read+check ends ${at('build')}, build ends ${at('publish')}, done ${total.toFixed(1)}`,
   );
   console.log(
     `oso: pull + build + publish ${total.toFixed(1)} s (${Math.round(summary.facts / total).toLocaleString('en-US')} facts/s), ` +
