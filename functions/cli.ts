@@ -9,7 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import('../lib/cli/dev-command.ts'),
   },
   sync: {
-    summary: 'build a snapshot from a source (dir:<path>) and publish it to a store',
+    summary: 'build a snapshot from a source (dir:<path> or oso:<url>) and publish it to a store',
     load: () => import('../lib/cli/sync-command.ts'),
   },
   export: {
