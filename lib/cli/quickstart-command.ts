@@ -24,7 +24,7 @@ The fallback node is ready at ${url} (example: examples/README.md).
 
 Point the Oso client at it as its fallback:
 
-  const oso = new Oso('https://cloud.osohq.com', process.env.OSO_AUTH, { fallbackUrl: '${url}' });
+  const oso = new Oso('https://cloud.osohq.com', apiKey, { fallbackUrl: '${url}' });
 
 Health: ${url}/healthcheck   Metrics: ${url}/metrics   Stop: Ctrl-C
 `;

@@ -1,6 +1,6 @@
 /**
  * Serving settings from environment variables and flags. Pure: the caller passes the environment
- * (functions/config.ts passes process.env), so lib/ never reads it itself.
+ * (functions/config.ts passes the process environment), so lib/ never reads it itself.
  *
  * | variable                         | flag                      | default          |
  * |----------------------------------|---------------------------|------------------|

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../errors.ts';
 import { createApiKeyCheck } from './auth.ts';
+import { readBody } from './body.ts';
 import { CHECK_ROUTES, type Limits } from './check-routes.ts';
 import { createErrorHandler } from './errors.ts';
 import { createJsonLogger } from './logger.ts';
@@ -91,18 +91,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
     deps.onRequest?.({ path, method: c.req.method, status: c.res.status, seconds });
   });
 
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: maxBody,
-      onError: () => {
-        throw new DomainError(
-          'payload-too-large',
-          `request body is larger than the limit of ${maxBody} bytes`,
-        );
-      },
-    }),
-  );
   if (checkKey !== null) {
     app.use('/api/*', async (c, next) => {
       if (c.req.path !== '/api/healthcheck') checkKey(c.req.header('authorization'));
@@ -118,7 +106,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   for (const [path, handler] of Object.entries(CHECK_ROUTES)) {
     app.post(path, async (c) => {
-      const body = parseJson(await c.req.text());
+      const body = parseJson(await readBody(c, maxBody));
       // Grab the engine only after the last await: the call below runs to completion on it.
       return c.json(handler(body, snapshot().engine, limits) as object);
     });
