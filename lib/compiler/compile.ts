@@ -27,7 +27,7 @@ export function compileQuery(shape: QueryShape, catalog: Catalog, options: Compi
         def.cqs = u.unfoldDef(def);
         queue.push(...refs(def.cqs));
       }
-      return print(root, defs, u.cqCount, shape, options);
+      return { ...print(root, defs, u.cqCount, shape, options), enumerates: u.enumerates };
     } catch (e) {
       if (!(e instanceof RecursionSignal)) throw e;
       tabled.set(e.def.key, e.def);
@@ -160,7 +160,7 @@ function print(
   cqCount: number,
   shape: QueryShape,
   o: CompileOptions,
-): CompiledQuery {
+): Omit<CompiledQuery, 'enumerates'> {
   const wild = wildColumns(defs);
   const pr = new Printer(defs, wild);
   const extra = Array.from({ length: o.extraParams ?? 0 }, (_, index) => pr.param({ kind: 'extra', index }));
@@ -226,9 +226,9 @@ function print(
     body =
       root.length === 0
         ? `SELECT ${Array.from({ length: n }, (_, i) => `NULL AS o${i}`).join(', ')} WHERE 0`
-        : mergeCqs(root.map((cq) => ({ ...pr.parts(cq), cols: pr.outputs(cq, 'o') })))
-            .map((c) => selectSql(guarded(c)))
-            .join('\nUNION\n');
+        : distinctArms(
+            mergeCqs(root.map((cq) => ({ ...pr.parts(cq), cols: pr.outputs(cq, 'o') }))).map(guarded),
+          );
   }
   const subst = (sql: string) => sql.replace(/\u0001(\d+)\u0001/g, (_, id: string) => names.get(Number(id))!);
   const withClause = ctes.length > 0 ? `WITH RECURSIVE ${ctes.map(subst).join(',\n')}\n` : '';
@@ -245,6 +245,12 @@ function print(
     cqCount,
     wildOutputs: shape.outputs.map(() => true),
   };
+}
+
+/** A UNION of the arms; a lone arm (possibly merged with IN) needs DISTINCT itself. */
+function distinctArms(arms: CqParts[]): string {
+  if (arms.length === 1) return selectSql(arms[0]!).replace(/^SELECT /, 'SELECT DISTINCT ');
+  return arms.map(selectSql).join('\nUNION\n');
 }
 
 /**

@@ -170,6 +170,8 @@ export class Printer {
         return `\u0001${this.defs.get(a.src.key)!.id}\u0001 ${al}`;
       case 'set':
         return `json_each(${this.param({ kind: 'ids', slot: a.src.slot })}) ${al}`;
+      case 'vals':
+        return `vals ${al}`;
       default: {
         const never: never = a.src;
         throw new Error(`unknown source ${JSON.stringify(never)}`);

@@ -12,6 +12,8 @@ export type T =
 /** Where an atom reads from. */
 export type Source =
   | { k: 'edb'; tbl: string; types: (number[] | null)[] }
+  /** Every known value (of some types): enumerates a variable a negation or comparison must test. */
+  | { k: 'vals'; codes: number[] | null }
   | { k: 'tab'; key: string }
   | { k: 'set'; slot: number; code: number };
 

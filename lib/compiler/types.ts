@@ -81,6 +81,11 @@ export interface CompiledQuery {
   fixpoint: FixpointGroup[];
   /** Number of conjunctive queries generated (after pruning). */
   cqCount: number;
+  /**
+   * True when some wildcard had to range over the known values (a negation or comparison tests
+   * it): "*" is then only right if every known value qualifies too.
+   */
+  enumerates: boolean;
   /** Output columns that may hold wildcard encodings. */
   wildOutputs: boolean[];
 }

@@ -52,6 +52,8 @@ const MAX_DEPTH = 100;
 /** Query-directed unfolding of rules into conjunctive queries. */
 export class Unfolder {
   cqCount = 0;
+  /** True once some query ranges a filtered wildcard over the known values. */
+  enumerates = false;
   private fresh = 0;
 
   constructor(
@@ -246,8 +248,37 @@ export class Unfolder {
     return out;
   }
 
+  /**
+   * A variable no atom binds is a wildcard ("any value"); when a negation or comparison must test
+   * it, "any value except some" is not a wildcard, so it ranges over the known values instead.
+   */
+  private enumerateFilteredWildcards(s: State): void {
+    const bound = new Set<string>();
+    for (const a of s.atoms) {
+      for (const t of a.args) {
+        const d = s.deref(t);
+        if (d.k === 'v') bound.add(d.n);
+      }
+    }
+    const tested = new Set<string>();
+    const add = (t0: T) => {
+      const t = s.deref(t0);
+      if (t.k === 'v' && !bound.has(t.n)) tested.add(t.n);
+    };
+    for (const c of s.conds) {
+      if (c.k === 'not') c.goal.args.forEach(add);
+      else if (c.k === 'cmp' || c.k === 'eq') {
+        add(c.a);
+        add(c.b);
+      } else if (c.k === 'isa') add(c.t);
+    }
+    if (tested.size > 0) this.enumerates = true;
+    for (const n of tested) s.atoms.push({ src: { k: 'vals', codes: s.varTypes(n) }, args: [{ k: 'v', n }] });
+  }
+
   /** Assigns aliases, collects variable occurrences and unfolds negations as sub-queries. */
   private finish(s: State, outs: T[], depth: number): CQ {
+    this.enumerateFilteredWildcards(s);
     // aliases are numbered per query and nesting depth, so equal queries print equal SQL
     const aliases = s.atoms.map((_, i) => `t${depth}_${i}`);
     const occ: CQ['occ'] = new Map();
@@ -301,6 +332,8 @@ function column(
       return { expr: `${alias}.c${j}`, tab: { key: a.src.key, col: j }, codes: null };
     case 'set':
       return { expr: `${alias}.value`, codes: [a.src.code] };
+    case 'vals':
+      return { expr: `${alias}.id`, codes: null };
     default: {
       const never: never = a.src;
       throw new Error(`unknown source ${JSON.stringify(never)}`);

@@ -4,7 +4,7 @@ import { DomainError } from '../errors.ts';
 import type { Fact, Policy, Value } from '../polar/ast.ts';
 import { EngineCatalog } from './catalog.ts';
 import { type Bindings, PreparedQuery } from './exec.ts';
-import { canonicalKey, Interner, isWildcard } from './intern.ts';
+import { canonicalKey, decodeKey, encodeKey, Interner, isWildcard } from './intern.ts';
 import { RawApi } from './raw.ts';
 import { ContextWriter, type RequestScope } from './request.ts';
 import { readMeta, readPreds, readTypes, TYPE_SPAN } from './schema.ts';
@@ -150,7 +150,7 @@ export class SqlEngine implements Engine {
   private decode(scope: RequestScope, id: number, key: SqlValue): Value | null {
     if (isWildcard(id)) return null;
     const type = this.interner.typeName(Math.floor(id / TYPE_SPAN));
-    if (typeof key === 'string') return { type, id: key };
+    if (typeof key === 'string') return { type, id: decodeKey(key) };
     return this.interner.valueOf(id, scope.temps) ?? { type, id: String(id) };
   }
 
@@ -204,7 +204,31 @@ export class SqlEngine implements Engine {
       }),
     );
     const b = this.bindings(scope, [req.actor], [after]);
-    const rows = this.ctx.run(scope, ctx, () => q.rows(b, page, 'stop'));
+    // a wildcard narrowed by a negation or comparison was listed as known values: it is "*" only
+    // when a never-seen id qualifies and so does every known id
+    const probe =
+      q.compiled.enumerates && after === -1
+        ? {
+            q: this.prepared(
+              scope,
+              `${req.actor.type}\u0000${req.action}\u0000${req.resourceType}`,
+              'exists',
+              () => allowShape(req.actor.type, req.action, req.resourceType),
+            ),
+            b: this.bindings(scope, [req.actor, { type: req.resourceType, id: '\u0000unknown' }]),
+          }
+        : undefined;
+    const everything = (): boolean => {
+      if (probe === undefined || Number(probe.q.first(probe.b)) !== 1) return false;
+      const all = q.rows(b, this.limits.maxResults, 'stop').filter((r) => !isWildcard(Number(r[0])));
+      const code = this.interner.typeCode(req.resourceType);
+      const known = this.db.exec('SELECT count(*) FROM vals WHERE id BETWEEN ? AND ?', [
+        code * TYPE_SPAN + 1,
+        (code + 1) * TYPE_SPAN - 1,
+      ])[0]?.values[0]?.[0];
+      return all.length === Number(known);
+    };
+    const rows = this.ctx.run(scope, ctx, () => (everything() ? [[0]] : q.rows(b, page, 'stop')));
     const results: string[] = [];
     let last = after;
     for (const row of rows.slice(0, page)) {
@@ -344,7 +368,7 @@ export class SqlEngine implements Engine {
     return this.runQuery(q, contextFacts).map((row) => ({
       predicate: pattern.predicate,
       args: args.map((a) => {
-        if ('value' in a.arg) return { type: a.arg.value.type, id: canonicalKey(a.arg.value) };
+        if ('value' in a.arg) return { type: a.arg.value.type, id: decodeKey(canonicalKey(a.arg.value)) };
         const v = row[a.var!];
         return v ?? { type: a.types?.[0] ?? '*', id: '*' };
       }),
@@ -377,7 +401,7 @@ export class SqlEngine implements Engine {
           params.push(code * TYPE_SPAN, (code + 1) * TYPE_SPAN - 1);
         } else if (a.id !== null) {
           where.push(`t.a${i} IN (SELECT id FROM vals WHERE key = ?)`);
-          params.push(a.id);
+          params.push(encodeKey(a.id));
         }
       });
       if (!possible) continue;
@@ -397,7 +421,7 @@ export class SqlEngine implements Engine {
             predicate: p.name,
             args: Array.from({ length: p.arity }, (_, i) => ({
               type: this.interner.typeName(Math.floor(Number(row[2 * i]) / TYPE_SPAN)),
-              id: String(row[2 * i + 1]),
+              id: decodeKey(String(row[2 * i + 1])),
             })),
           });
         }
@@ -406,6 +430,11 @@ export class SqlEngine implements Engine {
       }
     }
     return out;
+  }
+
+  /** The SQL of every cached statement (for EXPLAIN QUERY PLAN checks and debugging). */
+  cachedSql(): { key: string; sql: string[] }[] {
+    return [...this.statements.entries()].map(([key, q]) => ({ key, sql: q.sql() }));
   }
 
   policyMetadata(): PolicyMetadataResult {

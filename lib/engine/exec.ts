@@ -1,6 +1,7 @@
 import type { Database, SqlValue, Statement } from 'sql.js';
 import type { CompiledQuery, ParamRef } from '../compiler/index.ts';
 import { DomainError } from '../errors.ts';
+import { encodeKey } from './intern.ts';
 import type { RawApi } from './raw.ts';
 
 /** Highest `?N` a statement reads (it must not be bound beyond that). */
@@ -92,7 +93,7 @@ export class PreparedQuery {
         case 'now':
           return String(b.now);
         case 'text':
-          return p.value;
+          return encodeKey(p.value);
         case 'int':
           return p.value;
         case 'extra':
@@ -158,6 +159,11 @@ export class PreparedQuery {
       throw new DomainError('query-too-expensive', `query returned more than ${max} rows`);
     }
     return out;
+  }
+
+  /** Fixpoint steps then the main statement. */
+  sql(): string[] {
+    return [...this.steps.flat().map((s) => s.getSQL()), this.main.getSQL()];
   }
 
   free(): void {

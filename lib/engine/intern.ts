@@ -6,6 +6,21 @@ import { MAX_TYPE_CODE, TYPE_SPAN } from './schema.ts';
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+/**
+ * Keys are stored with NUL escaped (sql.js binds text NUL-terminated): `\u0001` is the escape
+ * character, `\u0001\u0001` stands for itself and `\u0001\u0002` for NUL. Injective, so equality holds.
+ */
+export function encodeKey(s: string): string {
+  if (!/[\u0000\u0001]/.test(s)) return s;
+  return s.replace(/[\u0000\u0001]/g, (c) => (c === '\u0000' ? '\u0001\u0002' : '\u0001\u0001'));
+}
+
+/** Inverse of `encodeKey`. */
+export function decodeKey(s: string): string {
+  if (!s.includes('\u0001')) return s;
+  return s.replace(/\u0001([\u0001\u0002])/g, (_, c: string) => (c === '\u0002' ? '\u0000' : '\u0001'));
+}
+
 /** Validates a value and returns its canonical key (Integers in decimal, Booleans as `true`/`false`). */
 export function canonicalKey(v: Value): string {
   if (typeof v?.type !== 'string' || v.type === '' || typeof v.id !== 'string') {
@@ -21,7 +36,7 @@ export function canonicalKey(v: Value): string {
   if (v.type === 'Boolean' && v.id !== 'true' && v.id !== 'false') {
     throw new DomainError('bad-request', `invalid Boolean "${v.id}"`);
   }
-  return v.id;
+  return encodeKey(v.id);
 }
 
 /** Type code of an id. */
@@ -49,7 +64,7 @@ export class TempIds {
       this.next.set(code, n + 1);
       id = code * TYPE_SPAN + (TYPE_SPAN - 1 - n);
       this.byKey.set(k, id);
-      this.byId.set(id, { type: v.type, id: key });
+      this.byId.set(id, { type: v.type, id: decodeKey(key) });
     }
     return id;
   }
@@ -153,7 +168,7 @@ export class Interner {
     const key = this.reverse.step() ? String(this.reverse.get()[0]) : undefined;
     this.reverse.reset();
     if (key === undefined) return undefined;
-    return { type: this.typeName(typeOf(id)), id: key };
+    return { type: this.typeName(typeOf(id)), id: decodeKey(key) };
   }
 
   /** Frees the prepared statements. */
