@@ -152,14 +152,14 @@ describe('SQL engine vs reference evaluator', () => {
   it('agrees on queryFacts with unbound action/role and resource', () => {
     fc.assert(
       fc.property(arbPolicy(), arbFacts(), (pc, facts) => compareQueryFacts(pc.policy, facts)),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 
   it('agrees on random policies over random (possibly cyclic) facts', () => {
     fc.assert(
       fc.property(arbPolicy(), arbFacts(), (pc, facts) => compare(pc.policy, facts)),
-      { numRuns: 100 },
+      { numRuns: 80 },
     );
   });
 
