@@ -208,8 +208,12 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       cur?.etag ?? null,
     );
   } catch (e) {
-    // The snapshot was never current: drop it so retention does not count it.
-    await store.deleteSnapshot(manifest.id).catch(() => undefined);
+    // Drop the snapshot only when it is certainly not current (the write may have landed before the error).
+    const after = await store.readPointer().catch(() => undefined);
+    const pointed = after === undefined || after === 'not-modified' ? undefined : (after?.pointer.id ?? null);
+    if (pointed !== undefined && pointed !== manifest.id) {
+      await store.deleteSnapshot(manifest.id).catch(() => undefined);
+    }
     throw e;
   }
   let pruned: string[] = [];

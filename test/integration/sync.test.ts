@@ -194,7 +194,8 @@ describe('sync into a file: store', () => {
     expect(() => openSnapshot(sql, cut.manifest, cut.body)).toThrow(/truncated/);
   });
 
-  it('never moves the pointer backwards when syncs race', async () => {
+  it('never moves the pointer backwards when syncs race, and leaves no losing snapshot behind', async () => {
+    const initial = (await pointerId(store))!;
     // Five sources with different data and increasing clocks, started together.
     const runs = Array.from({ length: 5 }, (_, i) => {
       const d = join(dir, `race${i}`);
@@ -210,6 +211,7 @@ describe('sync into a file: store', () => {
     const published = (await Promise.all(runs)).filter((id): id is string => id !== null);
     expect(published.length).toBeGreaterThan(0);
     expect(await pointerId(store)).toBe([...published].sort().at(-1));
+    expect(await store.listSnapshots()).toEqual([initial, ...published].sort());
     expect(readdirSync(join(dir, 'store')).filter((n) => n.includes('lock') || n.includes('tmp'))).toEqual(
       [],
     );
