@@ -19,7 +19,9 @@ import { S3RVER_CREDENTIALS, startS3rver } from '../test/support/s3rver.ts';
 import { writeDatasetDir } from './gen/github.ts';
 import { loadLatest, publishSnapshot as publish, timed } from './lib/snapshot-io.ts';
 
-const { values } = parseArgs({ options: { facts: { type: 'string', default: '100000,1000000' } } });
+const { values } = parseArgs({
+  options: { facts: { type: 'string', default: '100000,1000000' }, oso: { type: 'string', default: 'run' } },
+});
 const SIZES = values.facts.split(',').map(Number);
 const sql = await loadSqlJs();
 const MiB = 1024 * 1024;
@@ -94,4 +96,14 @@ try {
 } finally {
   await s3.stop();
   rmSync(work, { recursive: true, force: true });
+}
+
+// --- oso: case (bench/sync-oso.ts): pull the largest size from a dev server over loopback, then build. ---
+if (values.oso !== 'skip') {
+  const { spawnSync } = await import('node:child_process');
+  const largest = String(Math.max(...SIZES));
+  console.log(`\noso: case, ${Number(largest).toLocaleString('en-US')} facts (skip with --oso skip):`);
+  spawnSync(process.execPath, ['--import', 'tsx', 'bench/sync-oso.ts', '--facts', largest], {
+    stdio: 'inherit',
+  });
 }
