@@ -35,7 +35,12 @@ export async function createDevServer(options: DevServerOptions = {}): Promise<D
   const sql = await loadSqlJs();
   const store = await DevFactStore.open(sql, options.dataDir);
   const service = new DevService(store, createDevPort(sql, clock), clock);
-  const readApp = createApp({ snapshots: service, logger, clock });
+  // Dev mode takes any key by design: drop the read app's startup warning about it.
+  const quiet: Logger = {
+    ...logger,
+    warn: (m, f) => (m.startsWith('no api key') ? undefined : logger.warn(m, f)),
+  };
+  const readApp = createApp({ snapshots: service, logger: quiet, clock });
   const app = createDevApp(service, readApp, logger) as unknown as Hono;
   return { app, service, close: () => service.close() };
 }
