@@ -39,7 +39,7 @@ async function invoke(
   const { stdout } = await run(process.execPath, [join(work, 'runner.mjs'), bundle, JSON.stringify(event)], {
     cwd: work,
     env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', ...env },
-    timeout: 60_000,
+    timeout: 180_000,
   });
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (line === undefined) throw new Error(`no result from ${bundle}:\n${stdout}`);
@@ -109,13 +109,13 @@ beforeAll(async () => {
     console.log(`${name} bundle: ${(statSync(file).size / 1024).toFixed(0)} KiB (${file})`);
   }
   await invoke(bundles.sync, {}, { FALLBACK_SOURCE: `dir:${join(ROOT, 'examples')}`, FALLBACK_STORE: store });
-}, 180_000);
+}, 400_000);
 
 describe('bundled serve function', () => {
   it('answers the ALB health check', async () => {
     const res = await invoke(bundles.serve, albEvent('GET', '/healthcheck'), { FALLBACK_STORE: store });
     expect(res.statusCode).toBe(200);
-  });
+  }, 200_000);
 
   it('answers authorize from the snapshot the bundled sync built', async () => {
     const allowed = await invoke(
@@ -136,7 +136,7 @@ describe('bundled serve function', () => {
     );
     expect(denied.statusCode).toBe(200);
     expect(JSON.parse(String(denied.body))).toEqual({ allowed: false });
-  });
+  }, 400_000);
 
   it('stays small enough for a quick cold start (under 3 MiB)', () => {
     expect(statSync(bundles.serve).size).toBeLessThan(3 * 1024 * 1024);
