@@ -37,8 +37,9 @@ export async function createDevServer(options: DevServerOptions = {}): Promise<D
   const service = new DevService(store, createDevPort(sql, clock), clock);
   // Dev mode takes any key by design: drop the read app's startup warning about it.
   const quiet: Logger = {
-    ...logger,
+    info: (m, f) => logger.info(m, f),
     warn: (m, f) => (m.startsWith('no api key') ? undefined : logger.warn(m, f)),
+    error: (m, f) => logger.error(m, f),
   };
   const readApp = createApp({ snapshots: service, logger: quiet, clock });
   const app = createDevApp(service, readApp, logger) as unknown as Hono;
