@@ -41,8 +41,24 @@ if (o['plot-only'] !== undefined) {
 
 const quick = o.quick;
 const S = quick
-  ? { engineChecks: 3000, peerChecks: 1000, peerTimed: 3000, osoTimed: 500, httpSeconds: 2, coldRuns: 1 }
-  : { engineChecks: 20000, peerChecks: 2000, peerTimed: 20000, osoTimed: 2000, httpSeconds: 8, coldRuns: 3 };
+  ? {
+      engineChecks: 1000,
+      budgetMs: 4000,
+      peerChecks: 1000,
+      peerTimed: 3000,
+      osoTimed: 500,
+      httpSeconds: 2,
+      coldRuns: 1,
+    }
+  : {
+      engineChecks: 10000,
+      budgetMs: 15000,
+      peerChecks: 2000,
+      peerTimed: 20000,
+      osoTimed: 2000,
+      httpSeconds: 6,
+      coldRuns: 3,
+    };
 const SIZES = (o.sizes ?? (quick ? '10000,100000' : '10000,100000,1000000,5000000')).split(',').map(Number);
 const PEERS = o.peers.split(',').filter((p) => p !== '');
 const WORK = join(ROOT, '.data', 'bench');
@@ -122,6 +138,8 @@ try {
         work,
         '--checks',
         String(S.engineChecks),
+        '--budget-ms',
+        String(S.budgetMs),
         '--measure',
       ]),
     );
@@ -132,15 +150,19 @@ try {
       const server = await startServer(serverJs, fileUrl);
       try {
         const rssReadyMiB = serverRss(server).rss;
-        const sets = requestSets(generateDataset({ facts, seed: 1 }).sampleChecks(2000, 7));
+        const sample = generateDataset({ facts, seed: 1 }).sampleChecks(2000, 7);
+        const sets = requestSets(sample);
+        const repoOnly = requestSets(sample.filter((c) => c.resource.type === 'Repository')).authorize;
         await drive(server.url, sets.authorize.slice(0, 200), 1, 16);
         const authorize = await drive(server.url, sets.authorize, S.httpSeconds, 16);
+        const authorizeRepository = await drive(server.url, repoOnly, S.httpSeconds, 16);
         const mix = await drive(server.url, sets.mix, S.httpSeconds, 16);
         const after = serverRss(server);
         return {
           readySeconds: server.readySeconds,
           rssReadyMiB,
           authorize,
+          authorizeRepository,
           mix,
           rssAfterMiB: after.rss,
           peakMiB: after.peak,

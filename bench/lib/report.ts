@@ -46,7 +46,7 @@ export function sizeTable(r: SizeResult): string {
     out.push(
       row([
         'engine',
-        `authorize p50 (${e.checks.toLocaleString('en-US')} mixed checks)`,
+        `authorize p50 (${e.authorize.n.toLocaleString('en-US')} timed calls over ${e.checks.toLocaleString('en-US')} mixed checks)`,
         `${us(e.authorize.p50)} = ${ratio.toFixed(1)}x floor`,
         `<= 3x floor${at1M}`,
         verdict(ratio <= 3),
@@ -98,7 +98,7 @@ export function sizeTable(r: SizeResult): string {
     out.push(
       row([
         'engine',
-        'known answers wrong (checks known by construction)',
+        `wrong answers among ${e.verified.toLocaleString('en-US')} checks verified (known by construction)`,
         String(e.wrongKnownAnswers),
         '0',
         verdict(e.wrongKnownAnswers === 0),
@@ -167,10 +167,20 @@ export function sizeTable(r: SizeResult): string {
     out.push(
       row([
         'serve',
-        'authorize over loopback: req/s, p50 / p99',
+        'authorize over loopback, all check kinds: req/s, p50 / p99',
         `${h.authorize.reqPerSec.toFixed(0)} req/s, ${h.authorize.p50Ms} / ${h.authorize.p99Ms} ms (${h.authorize.failed} failed)`,
         `>= 8,000 req/s, p99 < 5 ms${at1M}`,
         verdict(h.authorize.reqPerSec >= 8000 && h.authorize.p99Ms < 5 && h.authorize.failed === 0),
+      ]),
+    );
+    const hr = h.authorizeRepository;
+    out.push(
+      row([
+        'serve',
+        'authorize, Repository checks only: req/s, p50 / p99',
+        `${hr.reqPerSec.toFixed(0)} req/s, ${hr.p50Ms} / ${hr.p99Ms} ms (${hr.failed} failed)`,
+        `>= 8,000 req/s, p99 < 5 ms${at1M}`,
+        verdict(hr.reqPerSec >= 8000 && hr.p99Ms < 5 && hr.failed === 0),
       ]),
     );
     out.push(
@@ -262,7 +272,7 @@ export function peerTable(r: SizeResult): string {
       row([
         '**ours** (sql.js snapshot)',
         'the whole Polar policy compiled to SQL',
-        `${e.checks.toLocaleString('en-US')} known answers, ${e.wrongKnownAnswers} wrong`,
+        `${e.verified.toLocaleString('en-US')} checks verified, ${e.wrongKnownAnswers} wrong`,
         e.facts.toLocaleString('en-US'),
         s(e.downloadSeconds + e.openSeconds),
         ourDelta === null ? '–' : mib(ourDelta),

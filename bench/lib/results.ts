@@ -29,6 +29,8 @@ export interface LoadOnlyResult {
 /** bench/parts/serve.ts --measure */
 export interface EngineResult extends LoadOnlyResult {
   checks: number;
+  /** Checks answered in the untimed verification pass (bounded by the time budget). */
+  verified: number;
   wrongKnownAnswers: number;
   allowed: number;
   floor: Latency;
@@ -69,6 +71,7 @@ export interface SizeResult {
     readySeconds: number;
     rssReadyMiB: number;
     authorize: LoadResult;
+    authorizeRepository: LoadResult;
     mix: LoadResult;
     rssAfterMiB: number;
     peakMiB: number;

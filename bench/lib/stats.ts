@@ -19,13 +19,22 @@ export function latency(xs: number[]): Latency {
   return { p50: percentile(xs, 50), p99: percentile(xs, 99), n: xs.length };
 }
 
-/** Times `fn(i)` for i in [0, n), one sample per call, in microseconds. */
-export function timeEach(n: number, fn: (i: number) => unknown): number[] {
-  const out = new Array<number>(n);
+/**
+ * Times `fn(i)` for i in [0, n), one sample per call, in microseconds; stops early once `budgetMs`
+ * (default: no limit) is spent, so a pathologically slow shape cannot stall the whole run.
+ */
+export function timeEach(
+  n: number,
+  fn: (i: number) => unknown,
+  budgetMs = Number.POSITIVE_INFINITY,
+): number[] {
+  const out: number[] = [];
+  const end = performance.now() + budgetMs;
   for (let i = 0; i < n; i++) {
     const t = process.hrtime.bigint();
     fn(i);
-    out[i] = Number(process.hrtime.bigint() - t) / 1000;
+    out.push(Number(process.hrtime.bigint() - t) / 1000);
+    if ((i & 15) === 15 && performance.now() > end) break;
   }
   return out;
 }
