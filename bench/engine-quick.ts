@@ -1,12 +1,16 @@
 // Quick engine measurement (not a test): ~1M GitHub-like facts on the F1 policy; authorize p50/p99
 // against an integer point lookup in the same process, actions, list, build time and RSS.
 // Run: npx tsx bench/engine-quick.ts [scale=1]
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildDatabase, createEngine, loadSqlJs } from '../lib/engine/index.ts';
 import type { Fact, Value } from '../lib/polar/index.ts';
 import { parsePolicy } from '../lib/polar/index.ts';
 
 const scale = Number(process.argv[2] ?? 1);
+const SERVE = process.argv[3] === '--serve';
 let seed = 42;
 const rnd = () => {
   seed = (seed + 0x6d2b79f5) | 0;
@@ -28,7 +32,8 @@ const repoOrg = (r: number) => (r < 10_000 ? 0 : int(orgs));
 function* facts(): Generator<Fact> {
   for (let r = 0; r < repos; r++)
     yield { predicate: 'has_relation', args: [R(r), S('organization'), O(repoOrg(r))] };
-  yield { predicate: 'has_role', args: [U(0), S('member'), O(0)] };
+  // alice administers org0 (10k repos): list push ~10k ids
+  yield { predicate: 'has_role', args: [U(0), S('admin'), O(0)] };
   for (let k = 0; k < 100_000 * scale; k++) {
     yield { predicate: 'has_role', args: [U(int(users)), S(rnd() < 0.9 ? 'member' : 'admin'), O(int(orgs))] };
   }
@@ -65,6 +70,17 @@ const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(2)} µs  p99 ${pct(xs, 
 const SQL = await loadSqlJs();
 const src = readFileSync('test/fixtures/policies/f1-github.polar', 'utf8');
 const policy = parsePolicy([{ filename: 'f1-github.polar', src }]);
+const DBFILE = join(tmpdir(), `engine-quick-${scale}.db`);
+if (SERVE) {
+  // serving process: open the file, drop the buffer, answer 1000 checks, report RSS
+  const e = createEngine(SQL, new SQL.Database(readFileSync(DBFILE)), policy);
+  for (let i = 0; i < 1000; i++)
+    e.authorize({ actor: U(int(users)), action: 'read', resource: R(int(repos)) });
+  e.list({ actor: U(0), action: 'push', resourceType: 'Repository' });
+  global.gc?.();
+  console.log(`serving rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+  process.exit(0);
+}
 let t0 = performance.now();
 const built = buildDatabase(SQL, policy, facts());
 const bytes = built.export();
@@ -72,6 +88,7 @@ built.close();
 console.log(
   `build ${((performance.now() - t0) / 1000).toFixed(1)} s, ${(bytes.byteLength / 2 ** 20).toFixed(1)} MiB`,
 );
+writeFileSync(DBFILE, bytes);
 const db = new SQL.Database(bytes);
 const engine = createEngine(SQL, db, policy);
 console.log(`facts ${engine.factCount()}`);
@@ -118,3 +135,12 @@ console.log(
   `rss ${(m.rss / 2 ** 20).toFixed(0)} MiB, heap ${(m.heapUsed / 2 ** 20).toFixed(0)} MiB, external ${(m.external / 2 ** 20).toFixed(0)} MiB`,
 );
 engine.close();
+console.log(
+  execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', process.argv[1]!, String(scale), '--serve'],
+    {
+      encoding: 'utf8',
+    },
+  ).trim(),
+);

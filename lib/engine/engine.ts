@@ -85,12 +85,9 @@ export class SqlEngine implements Engine {
   /** The prepared statement of a shape (compiled on first use, LRU-bounded). */
   private prepared(scope: RequestScope, key: string, wrap: Wrap, shape: () => QueryShape): PreparedQuery {
     const k = `${wrap}|${key}|${scope.sig}`;
+    // eviction is first-in first-out: refreshing on every hit costs more than it saves
     const hit = this.statements.get(k);
-    if (hit !== undefined) {
-      this.statements.delete(k);
-      this.statements.set(k, hit);
-      return hit;
-    }
+    if (hit !== undefined) return hit;
     const q = this.compile(shape(), scope, wrap, false);
     if (this.statements.size >= (this.options.maxStatements ?? 1000)) {
       const [oldK, old] = this.statements.entries().next().value!;
@@ -140,7 +137,7 @@ export class SqlEngine implements Engine {
   ): Bindings {
     return {
       ids: values.map((v) => this.interner.requestId(v, scope.temps)),
-      keys: values.map((v) => canonicalKey(v)),
+      values,
       sets,
       now: this.clock(),
       extra,
@@ -155,8 +152,9 @@ export class SqlEngine implements Engine {
   }
 
   authorize(req: AuthorizeRequest): boolean {
-    checkValue(req.actor);
-    checkValue(req.resource);
+    // values are fully validated while interning (bindings); this only guards the cache key
+    checkShape(req.actor);
+    checkShape(req.resource);
     checkString(req.action, 'action');
     const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
     const q = this.prepared(
@@ -505,6 +503,12 @@ function patternArg(
     throw new DomainError('bad-request', `argument ${i} has an id but no type`);
   const name = `a${i}`;
   return { arg: { var: name }, var: name, types: p?.type != null ? [p.type] : null };
+}
+
+function checkShape(v: Value): void {
+  if (typeof v?.type !== 'string' || typeof v.id !== 'string') {
+    throw new DomainError('bad-request', `malformed value ${JSON.stringify(v)}`);
+  }
 }
 
 function checkValue(v: Value): void {

@@ -1,7 +1,8 @@
 import type { Database, SqlValue, Statement } from 'sql.js';
 import type { CompiledQuery, ParamRef } from '../compiler/index.ts';
 import { DomainError } from '../errors.ts';
-import { encodeKey } from './intern.ts';
+import type { Value } from '../polar/ast.ts';
+import { canonicalKey, encodeKey } from './intern.ts';
 import type { RawApi } from './raw.ts';
 
 /** Highest `?N` a statement reads (it must not be bound beyond that). */
@@ -15,8 +16,8 @@ function paramCount(sql: string): number {
 export interface Bindings {
   /** Interned ids of the request parameters, by slot. */
   ids: number[];
-  /** Canonical keys of the request parameters, by slot. */
-  keys: string[];
+  /** The request parameters, by slot (their keys are computed only when a statement reads them). */
+  values: Value[];
   /** Id sets (evaluate_query `in`), by slot. */
   sets: number[][];
   /** `@current_unix_time`. */
@@ -85,9 +86,10 @@ export class PreparedQuery {
         case 'id':
           return b.ids[p.slot] ?? null;
         case 'num':
-          return b.keys[p.slot] ?? null;
-        case 'key':
-          return b.keys[p.slot] ?? null;
+        case 'key': {
+          const v = b.values[p.slot];
+          return v === undefined ? null : canonicalKey(v);
+        }
         case 'ids':
           return JSON.stringify(b.sets[p.slot] ?? []);
         case 'now':
