@@ -182,7 +182,18 @@ export class FallbackStack extends Stack {
 
   /** Imports the VPC named by `importVpc`, or creates a two-AZ VPC with flow logs. */
   private network(props: FallbackOptions, mode: 'lambda' | 'fargate'): IVpc {
-    if (props.importVpc) return importVpc(this, props.importVpc);
+    if (props.importVpc) {
+      if (
+        props.importVpc.vpcCidrBlock === undefined &&
+        props.ingressCidrs === undefined &&
+        !props.internetFacing
+      ) {
+        throw new Error(
+          `importVpc ${props.importVpc.vpcId} needs vpcCidrBlock (the internal load balancer admits the VPC) or ingressCidrs`,
+        );
+      }
+      return importVpc(this, props.importVpc);
+    }
     // Lambda mode needs no NAT (functions run outside the VPC); Fargate tasks use one to pull and read S3.
     const natGateways = props.natGateways ?? (mode === 'fargate' ? 1 : 0);
     const vpc = new Vpc(this, 'Vpc', {

@@ -34,6 +34,10 @@ describe('load balancer', () => {
     const { template } = synth({ internetFacing: true });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       Scheme: 'internet-facing',
+      Subnets: [
+        { Ref: Match.stringLikeRegexp('^VpcpublicSubnet1') },
+        { Ref: Match.stringLikeRegexp('^VpcpublicSubnet2') },
+      ],
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       SecurityGroupIngress: [Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 80 })],
@@ -281,6 +285,13 @@ describe('fargate serving', () => {
     t.hasResourceProperties('AWS::EC2::SecurityGroup', {
       SecurityGroupIngress: [Match.objectLike({ CidrIp: IMPORTED_VPC.vpcCidrBlock })],
     });
+  });
+
+  it('rejects an imported VPC without a CIDR for the internal ingress rule, naming the VPC', () => {
+    const { vpcCidrBlock: _, ...withoutCidr } = IMPORTED_VPC;
+    expect(() => synth({ importVpc: withoutCidr })).toThrow(
+      `importVpc ${IMPORTED_VPC.vpcId} needs vpcCidrBlock (the internal load balancer admits the VPC) or ingressCidrs`,
+    );
   });
 
   it('rejects an unknown serving mode, showing it', () => {

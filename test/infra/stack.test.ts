@@ -84,6 +84,23 @@ describe('snapshot bucket', () => {
     t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
+  it('logs server access to a separate bucket when accessLogs is on, and needs a region for it', () => {
+    const { template: t } = synth({ accessLogs: true });
+    t.resourceCountIs('AWS::S3::Bucket', 2);
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: Match.stringLikeRegexp('^AccessLogs') },
+        LogFilePrefix: 's3-access/',
+      },
+    });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'access_logs.s3.enabled', Value: 'true' }]),
+    });
+    expect(() => synth({ accessLogs: true, env: { account: undefined, region: undefined } })).toThrow(
+      'accessLogs needs a concrete region',
+    );
+  });
+
   it('rejects a prefix with a leading slash, showing it', () => {
     expect(() => synth({ snapshotPrefix: '/fallback' })).toThrow('invalid snapshot prefix "/fallback"');
   });
