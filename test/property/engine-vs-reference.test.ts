@@ -8,6 +8,7 @@ import {
   arbFacts,
   arbPolicy,
   BIG_NOW,
+  LIST_TYPES,
   NOW_SECONDS,
   QUERY_ACTIONS,
   QUERY_ACTORS,
@@ -60,7 +61,7 @@ function compare(
           const got = ask(what, () => engine.authorize({ actor, action, resource, contextFacts }));
           expect(got, what).toBe(ref.authorize(actor, action, resource));
         }
-        for (const resourceType of ROLE_TYPES) {
+        for (const resourceType of LIST_TYPES) {
           const what = `list(${show(actor)}, "${action}", ${resourceType})`;
           const got = ask(what, () => engine.list({ actor, action, resourceType, contextFacts }).results);
           const want = ref.list(actor, action, resourceType);

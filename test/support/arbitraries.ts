@@ -32,7 +32,11 @@ export const NOW_SECONDS = 1000;
 /** A clock past 2^53, where a double can no longer tell neighbouring seconds apart. */
 export const BIG_NOW = 2n ** 53n + 1n;
 export const ACTOR_TYPES = ['User'];
-export const RESOURCE_TYPES = ['Org', 'Repo', 'Folder', 'Group'];
+export const RESOURCE_TYPES = ['Org', 'Repo', 'Folder', 'Group', 'Doc', 'Sheet'];
+/** `resource Sheet extends Doc`: a rule on `x: Doc` also applies to Sheets (isa [Doc, Sheet]). */
+export const EXTENDS: Record<string, string> = { Sheet: 'Doc' };
+/** Types `list` is asked about. */
+export const LIST_TYPES = ['Org', 'Repo', 'Folder', 'Doc', 'Sheet'];
 /** Resource types that carry roles and permissions. */
 export const ROLE_TYPES = ['Org', 'Repo', 'Folder'];
 /** Ranked: in acyclic role hierarchies a role only implies roles to its right. */
@@ -45,6 +49,8 @@ export const IDS: Record<string, string[]> = {
   Repo: ['1', '2', 'r%_'],
   Folder: ['1', '2', '3', 'f\u00e9 \u{1f4c1}'],
   Group: ['1', '2', '3'],
+  Doc: ['1', '2'],
+  Sheet: ['1', '3'],
 };
 /** [child type, relation, parent type]; stored `has_relation(child, rel, parent)`. */
 export const RELATIONS: [string, string, string][] = [
@@ -53,8 +59,12 @@ export const RELATIONS: [string, string, string][] = [
   ['Folder', 'parent', 'Folder'],
   ['Org', 'parent', 'Org'],
   ['Repo', 'owner', 'User'],
+  ['Doc', 'parent', 'Folder'],
+  ['Sheet', 'parent', 'Folder'],
 ];
 
+/** Relations to a non-actor parent, for `on` inheritance (Doc/Sheet have their own shape). */
+const INHERITED = RELATIONS.filter(([c, , p]) => p !== 'User' && c !== 'Doc' && c !== 'Sheet');
 const objects = (type: string): Value[] => IDS[type]!.map((id) => val(type, id));
 const P = 'has_permission';
 const R = 'has_role';
@@ -85,13 +95,7 @@ const permFromRole = fc
   );
 
 const onRelation = fc
-  .tuple(
-    pick(...RELATIONS.filter(([, , p]) => p !== 'User')),
-    pick<Kind>(P, R),
-    pick<Kind>(P, R),
-    fc.nat(2),
-    fc.nat(2),
-  )
+  .tuple(pick(...INHERITED), pick<Kind>(P, R), pick<Kind>(P, R), fc.nat(2), fc.nat(2))
   .map(([[c, rel, par], hk, bk, hi, bi]) =>
     rule(
       atom(hk, V('a'), S((hk === P ? PERMS : ROLES)[hi]!), V('x')),
@@ -103,7 +107,7 @@ const onRelation = fc
     ),
   );
 
-const roleVarOn = pick(...RELATIONS.filter(([, , p]) => p !== 'User')).map(([c, rel, par]) =>
+const roleVarOn = pick(...INHERITED).map(([c, rel, par]) =>
   rule(
     atom(R, V('a'), V('role'), V('x')),
     isa('a', 'User', 'Group'),
@@ -338,6 +342,31 @@ const superRoles = fc
     ),
   );
 
+/** Documents and sheets: rules on the supertype, a subtype-only rule, roles inherited from folders. */
+const docs = fc.constant([
+  rule(
+    atom(P, V('a'), S('read'), V('x')),
+    isa('a', 'User'),
+    isa('x', 'Doc', 'Sheet'),
+    call(R, V('a'), S('reader'), V('x')),
+  ),
+  rule(
+    atom(P, V('a'), S('write'), V('x')),
+    isa('a', 'User'),
+    isa('x', 'Sheet'),
+    call(R, V('a'), S('admin'), V('x')),
+  ),
+  rule(
+    atom(R, V('a'), V('role'), V('x')),
+    isa('a', 'User', 'Group'),
+    isa('role', 'String'),
+    isa('x', 'Doc', 'Sheet'),
+    isa('y', 'Folder'),
+    call('has_relation', V('x'), S('parent'), V('y')),
+    call(R, V('a'), V('role'), V('y')),
+  ),
+]);
+
 const allowRules = fc.constantFrom('default', 'banned', 'banned-first', 'extra').map((kind): Rule[] => {
   const perm = call(P, V('a'), V('act'), V('x'));
   const banned = not('is_banned', V('a'));
@@ -389,6 +418,7 @@ export function arbPolicy(options: { acyclic?: boolean } = {}): fc.Arbitrary<Pol
         usedBelowQuota: some(usedBelowQuota, 1),
         constantResource: some(constantResource, 1),
         superRoles: some(superRoles, 1),
+        docs: some(docs, 1).map((xs) => xs.flat()),
       })
       // An order comparison on a role that may be a wildcard has no finite answer; keep them apart.
       .filter((spec) => spec.superRoles.length === 0 || spec.roleOrder.length === 0)
@@ -420,8 +450,9 @@ export function arbPolicy(options: { acyclic?: boolean } = {}): fc.Arbitrary<Pol
 
 const ROLE_HOLDERS = [...objects('User'), ...objects('Group')];
 const ROLE_TARGETS = ROLE_TYPES.flatMap(objects);
+const DOC_TARGETS = [...objects('Doc'), ...objects('Sheet')];
 const everyRole = ROLE_HOLDERS.flatMap((a) =>
-  ROLES.flatMap((r) => ROLE_TARGETS.map((x) => fact(R, a, str(r), x))),
+  ROLES.flatMap((r) => [...ROLE_TARGETS, ...DOC_TARGETS].map((x) => fact(R, a, str(r), x))),
 );
 const relationFacts = (acyclic: boolean): Fact[] =>
   RELATIONS.flatMap(([c, rel, p]) =>
@@ -461,11 +492,11 @@ const misc = (now: bigint): Fact[] => [
 
 /** Signatures of every stored predicate the generated policies and facts use. */
 export const SIGNATURES: FactSignature[] = [
-  { predicate: R, argTypes: [['User', 'Group'], ['String'], ROLE_TYPES] },
+  { predicate: R, argTypes: [['User', 'Group'], ['String'], [...ROLE_TYPES, 'Doc', 'Sheet']] },
   { predicate: R, argTypes: [['User'], ['String']] },
   {
     predicate: 'has_relation',
-    argTypes: [['Repo', 'Folder', 'Org'], ['String'], ['Org', 'Repo', 'Folder', 'User']],
+    argTypes: [['Repo', 'Folder', 'Org', 'Doc', 'Sheet'], ['String'], ['Org', 'Repo', 'Folder', 'User']],
   },
   { predicate: 'has_group', argTypes: [['User', 'Group'], ['Group']] },
   { predicate: 'is_banned', argTypes: [['User']] },
@@ -503,6 +534,9 @@ export const QUERY_ACTORS: Value[] = [...objects('User'), val('User', 'ghost')];
 export const QUERY_RESOURCES: Value[] = [
   ...ROLE_TYPES.flatMap(objects),
   ...ROLE_TYPES.map((t) => val(t, 'ghost')),
+  val('Doc', '1'),
+  val('Sheet', '1'),
+  val('Doc', 'ghost'),
   val('User', '1'),
   val('User', 'ghost'),
 ];

@@ -67,24 +67,32 @@ export const DEFAULT_ALLOW: Rule = rule(
   call('has_permission', V('actor'), V('action'), V('resource')),
 );
 
-/** Assembles a policy; `subtypes` maps every type to itself (no `extends`). */
+/** Assembles a policy; `extends` maps a subtype to its supertype (default: none). */
 export function buildPolicy(spec: {
   actors: string[];
   resources: string[];
   rules: Rule[];
+  extends?: Record<string, string>;
   facts?: Fact[];
   signatures?: FactSignature[];
   metadata?: Record<string, BlockMetadata>;
 }): Policy {
+  const sup = spec.extends ?? {};
+  const decl = (name: string, kind: 'actor' | 'resource'): TypeDecl =>
+    sup[name] ? { name, kind, extends: sup[name], loc: LOC } : { name, kind, loc: LOC };
   const types: TypeDecl[] = [
-    ...spec.actors.map((name) => ({ name, kind: 'actor' as const, loc: LOC })),
-    ...spec.resources.map((name) => ({ name, kind: 'resource' as const, loc: LOC })),
+    ...spec.actors.map((name) => decl(name, 'actor')),
+    ...spec.resources.map((name) => decl(name, 'resource')),
   ];
+  // A type's subtypes: itself plus every type whose extends-chain reaches it.
+  const chain = (t: string): string[] => (sup[t] ? [t, ...chain(sup[t])] : [t]);
   const rules = spec.rules.some((r) => r.head.pred === 'allow') ? spec.rules : [...spec.rules, DEFAULT_ALLOW];
   return {
     sources: [],
     types,
-    subtypes: Object.fromEntries(types.map((t) => [t.name, [t.name]])),
+    subtypes: Object.fromEntries(
+      types.map((t) => [t.name, types.filter((u) => chain(u.name).includes(t.name)).map((u) => u.name)]),
+    ),
     rules,
     facts: spec.facts ?? [],
     signatures: spec.signatures ?? [],
