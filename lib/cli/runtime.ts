@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { SqlJsStatic } from 'sql.js';
-import { type EngineOptions, loadSqlJs } from '../engine/index.ts';
+import initSqlJs from 'sql.js/dist/sql-wasm-inline.js';
+import type { EngineOptions } from '../engine/index.ts';
 import {
   type AppDeps,
   createApp,
@@ -25,7 +26,7 @@ import { openStore, type SnapshotStore, type StoreOptions } from '../store/index
  * the app can tell "exactly at the limit" from "over the limit" and refuse instead of truncating.
  */
 export function snapshotOpener(
-  sql: SqlJsStatic,
+  sql: SqlJsStatic | (() => Promise<SqlJsStatic>),
   http: HttpConfig = {},
   engine: EngineOptions = {},
 ): SnapshotOpener {
@@ -34,8 +35,18 @@ export function snapshotOpener(
     maxResults: Math.max(http.maxQueryRows ?? 100_000, http.maxPageSize ?? 10_000) + 1,
     maxContextFacts: http.maxContextFacts ?? 10_000,
   };
-  return (manifest, body) => openSnapshot(sql, manifest, body, { clock: engine.clock, limits });
+  return async (manifest, body) => {
+    const module = typeof sql === 'function' ? await sql() : sql;
+    return openSnapshot(module, manifest, body, { clock: engine.clock, limits });
+  };
 }
+
+/**
+ * A new sql.js instance (its own WASM heap) per snapshot: a WASM heap never shrinks, so with one shared
+ * instance the memory of a replaced snapshot stays reserved forever; with one instance each, the old heap
+ * is garbage once the old engine is closed.
+ */
+export const freshSqlJs = (): Promise<SqlJsStatic> => initSqlJs();
 
 export interface ServingOptions {
   /** `file:<dir>` or `s3://bucket/prefix`, or an already opened store. */
@@ -66,8 +77,7 @@ export interface Serving {
 export async function createServing(o: ServingOptions): Promise<Serving> {
   const logger = o.logger ?? createJsonLogger();
   const store = typeof o.store === 'string' ? openStore(o.store, o.storeOptions) : o.store;
-  const sql = await loadSqlJs();
-  const open = o.open ?? snapshotOpener(sql, o.http, o.engine);
+  const open = o.open ?? snapshotOpener(freshSqlJs, o.http, o.engine);
   const holder = new SnapshotHolder({
     store,
     open,
