@@ -4,14 +4,14 @@
 
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startS3rver } from '../test/support/s3rver.ts';
 import { generateDataset } from './gen/github.ts';
 import { plotResults } from './lib/bench-plot.ts';
 import { coldStarts, drive, requestSets, serverRss, startServer } from './lib/http-load.ts';
 import { bundle, ROOT, runPart } from './lib/proc.ts';
-import { peerTable, sizeLabel, sizeTable } from './lib/report.ts';
+import { peerTable, reportMarkdown, sizeLabel, sizeTable } from './lib/report.ts';
 import type {
   BenchResults,
   BuildResult,
@@ -26,16 +26,18 @@ const { values: o } = parseArgs({
     quick: { type: 'boolean', default: false },
     sizes: { type: 'string' },
     peers: { type: 'string', default: 'jsmap,casbin,cedar,oso' },
-    'plot-only': { type: 'string' },
+    from: { type: 'string' },
   },
 });
 const RESULTS = join(ROOT, 'bench', 'results');
 const DOCS = join(ROOT, 'docs', 'bench');
 mkdirSync(RESULTS, { recursive: true });
 
-if (o['plot-only'] !== undefined) {
-  const res = JSON.parse(readFileSync(o['plot-only'], 'utf8')) as BenchResults;
-  writeFileSync(join(o['plot-only'], '..', 'latency-memory.png'), plotResults(res));
+if (o.from !== undefined) {
+  // Re-renders the Markdown and the plot of a stored run (e.g. docs/bench/latest.json) next to it.
+  const res = JSON.parse(readFileSync(o.from, 'utf8')) as BenchResults;
+  writeFileSync(join(dirname(o.from), 'latest.md'), reportMarkdown(res.sizes));
+  writeFileSync(join(dirname(o.from), 'latency-memory.png'), plotResults(res));
   process.exit(0);
 }
 
@@ -204,12 +206,7 @@ try {
 }
 
 saveJson();
-const md = results.sizes
-  .map(
-    (r) =>
-      `## ${sizeLabel(r.facts)} facts\n\n${sizeTable(r)}\n\n### Peers at ${sizeLabel(r.facts)}\n\n${peerTable(r)}\n`,
-  )
-  .join('\n');
+const md = reportMarkdown(results.sizes);
 writeFileSync(join(RESULTS, 'latest.md'), md);
 const png = plotResults(results);
 writeFileSync(join(RESULTS, 'latency-memory.png'), png);
@@ -217,6 +214,7 @@ if (!quick) {
   mkdirSync(DOCS, { recursive: true });
   writeFileSync(join(DOCS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(DOCS, 'latency-memory.png'), png);
+  writeFileSync(join(DOCS, 'latest.md'), md);
 }
 console.log(
   `\nwrote ${join(RESULTS, 'latest.json')}${quick ? '' : ` and ${join(DOCS, 'latest.json')}, ${join(DOCS, 'latency-memory.png')}`}`,

@@ -347,3 +347,69 @@ export function peerTable(r: SizeResult): string {
   }
   return out.join('\n');
 }
+
+/** One row per size: our authorize p50 and memory per fact beside each peer's, as ratios (peer / ours). */
+export function summaryTable(sizes: SizeResult[]): string {
+  const peers = ['jsmap', 'casbin', 'cedar', 'oso'];
+  const out = [
+    row([
+      'facts',
+      'ours p50',
+      ...peers.map((p) => `${p} p50 (x ours)`),
+      'ours B/fact',
+      ...peers.map((p) => `${p} B/fact (x ours)`),
+    ]),
+    row(Array.from({ length: 2 + 2 * peers.length + 1 }, () => '---')),
+  ];
+  for (const r of sizes) {
+    const e = r.engine;
+    if (!e) continue;
+    const ourD = ourDeltaMiB(r);
+    const ourB = ourD === null ? null : bytesPerFact(ourD, e.facts);
+    const lat = peers.map((name) => {
+      const p = r.peers[name];
+      if (p === undefined) return 'not run';
+      if ('error' in p) return 'error';
+      if (!p.agreed || !p.authorize) return 'disagrees: not timed';
+      const x = p.authorize.p50 / e.authorizePeerSubset.p50;
+      return `${us(p.authorize.p50)} (${x.toFixed(x < 1 ? 2 : 1)}x)`;
+    });
+    const mem = peers.map((name) => {
+      const p = r.peers[name];
+      if (p === undefined || 'error' in p || !p.agreed) return '–';
+      const d = peerDeltaMiB(r, p);
+      if (d === null) return '–';
+      const b = bytesPerFact(d, p.facts);
+      return ourB === null || ourB === 0 ? b.toFixed(0) : `${b.toFixed(0)} (${(b / ourB).toFixed(1)}x)`;
+    });
+    out.push(
+      row([
+        r.facts.toLocaleString('en-US'),
+        us(e.authorizePeerSubset.p50),
+        ...lat,
+        ourB === null ? '–' : ourB.toFixed(0),
+        ...mem,
+      ]),
+    );
+  }
+  return out.join('\n');
+}
+
+/** The whole report of a run as Markdown: summary, then one section per size. */
+export function reportMarkdown(sizes: SizeResult[]): string {
+  const parts = [
+    '### Authorize p50 and memory per fact held, ours against the peers (same Repository checks)\n',
+    summaryTable(sizes),
+    '',
+  ];
+  for (const r of sizes) {
+    parts.push(
+      `### ${sizeLabel(r.facts)} facts (load average ${r.loadAverage.start.join(' ')} -> ${r.loadAverage.end.join(' ')})\n`,
+      sizeTable(r),
+      `\n#### Peers at ${sizeLabel(r.facts)}\n`,
+      peerTable(r),
+      '',
+    );
+  }
+  return parts.join('\n');
+}
