@@ -256,21 +256,21 @@ describe('SQL engine vs reference evaluator', () => {
   it('agrees on evaluateQuery with joins, typed variables and id constraints', () => {
     fc.assert(
       fc.property(arbPolicy(), arbFacts(), (pc, facts) => compareEvaluateQuery(pc.policy, facts)),
-      { numRuns: 25 },
+      { numRuns: 20 },
     );
   });
 
   it('agrees on queryFacts with unbound action/role and resource', () => {
     fc.assert(
       fc.property(arbPolicy(), arbFacts(), (pc, facts) => compareQueryFacts(pc.policy, facts)),
-      { numRuns: 25 },
+      { numRuns: 20 },
     );
   });
 
   it('agrees on random policies over random (possibly cyclic) facts', () => {
     fc.assert(
       fc.property(arbPolicy(), arbFacts(), (pc, facts) => compare(pc.policy, facts)),
-      { numRuns: 80 },
+      { numRuns: 60 },
     );
   });
 
@@ -281,7 +281,7 @@ describe('SQL engine vs reference evaluator', () => {
         arbFacts({ now: BIG_NOW }),
         (pc, facts) => compare(pc.policy, facts, [], BIG_NOW),
       ),
-      { numRuns: 30 },
+      { numRuns: 20 },
     );
   });
 
@@ -292,7 +292,7 @@ describe('SQL engine vs reference evaluator', () => {
         const part = (p: string) => facts.filter((_, i) => place(i) === p);
         compare({ ...pc.policy, facts: part('policy') }, part('stored'), part('context'));
       }),
-      { numRuns: 30 },
+      { numRuns: 20 },
     );
   });
 });

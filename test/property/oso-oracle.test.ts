@@ -167,7 +167,7 @@ describe('reference evaluator vs oso oracle on random acyclic policies', () => {
           }
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 30 },
     );
   });
 });

@@ -367,6 +367,30 @@ const docs = fc.constant([
   ),
 ]);
 
+/**
+ * Negation of a derived, recursive predicate (stratified): "blocked" flows down parent relations
+ * and cancels a permission. Beyond Oso Cloud's stored-facts-only rule, but the engine supports it.
+ */
+const blockedDown = fc
+  .tuple(pick(...INHERITED.filter(([c, , p]) => c === p)), pick(...PERMS), pick(...ROLES))
+  .map(([[t, rel], p, r]) => [
+    rule(
+      atom(R, V('a'), S('blocked'), V('x')),
+      isa('a', 'User'),
+      isa('x', t),
+      isa('y', t),
+      call('has_relation', V('x'), S(rel), V('y')),
+      call(R, V('a'), S('blocked'), V('y')),
+    ),
+    rule(
+      atom(P, V('a'), S(p), V('x')),
+      isa('a', 'User'),
+      isa('x', t),
+      call(R, V('a'), S(r), V('x')),
+      not(R, V('a'), S('blocked'), V('x')),
+    ),
+  ]);
+
 const allowRules = fc.constantFrom('default', 'banned', 'banned-first', 'extra').map((kind): Rule[] => {
   const perm = call(P, V('a'), V('act'), V('x'));
   const banned = not('is_banned', V('a'));
@@ -419,15 +443,22 @@ export function arbPolicy(options: { acyclic?: boolean } = {}): fc.Arbitrary<Pol
         constantResource: some(constantResource, 1),
         superRoles: some(superRoles, 1),
         docs: some(docs, 1).map((xs) => xs.flat()),
+        blockedDown: some(blockedDown, 1).map((xs) => xs.flat()),
       })
       // An order comparison on a role that may be a wildcard has no finite answer; keep them apart.
       .filter((spec) => spec.superRoles.length === 0 || spec.roleOrder.length === 0)
       .map((spec) => {
         const rules: Rule[] = [];
         const shapes: string[] = [];
+        // has_role must not depend on has_permission when has_permission negates has_role (strata).
+        const stratified = (r: Rule) =>
+          spec.blockedDown.length === 0 ||
+          r.head.pred !== R ||
+          !r.body.some((l) => l.kind === 'call' && l.atom.pred === P);
         for (const [name, value] of Object.entries(spec)) {
-          const found =
-            name === 'groups' ? (value === 'none' ? [] : groupRules(value as 'right')) : (value as Rule[]);
+          const found = (
+            name === 'groups' ? (value === 'none' ? [] : groupRules(value as 'right')) : (value as Rule[])
+          ).filter(stratified);
           if (found.length > 0)
             shapes.push(name === 'groups' ? `groups:${value}` : `${name}x${found.length}`);
           rules.push(...found);
@@ -483,6 +514,7 @@ const misc = (now: bigint): Fact[] => [
   ...objects('Org').flatMap((o) => [-5, 0, 2, 3, 10, 100].map((n) => fact('quota', o, int(n)))),
   ...objects('Org').flatMap((o) => [1, 2, 20].map((n) => fact('used', o, int(n)))),
   ...objects('User').map((u) => fact('is_super', u)),
+  ...objects('User').flatMap((u) => ROLE_TARGETS.map((x) => fact(R, u, str('blocked'), x))),
   ...objects('User').flatMap((u) =>
     ROLE_TARGETS.slice(0, 5).flatMap((x) =>
       [now - 1n, now, now + 1n].map((t) => fact('grant', u, x, int(t))),
