@@ -476,7 +476,7 @@ function wrapSql(c: CompiledQuery, wrap: Wrap): string {
       return `${c.with}SELECT ${c.body}`;
     case 'list':
       // pages in id order (wildcards first): the UNION is already sorted, keys are read for one page only
-      return `${c.with}SELECT r.o0, (SELECT key FROM vals WHERE id = r.o0) FROM (SELECT o0 FROM (${c.body}) WHERE o0 > ${after} ORDER BY o0) r`;
+      return `${c.with}SELECT r.o0, v.key FROM (SELECT o0 FROM (${c.body}) WHERE o0 > ${after} ORDER BY o0) r LEFT JOIN vals v ON v.id = r.o0 ORDER BY r.o0`;
     case 'rows': {
       const n = Math.max(1, c.wildOutputs.length);
       const cols = Array.from({ length: n }, (_, i) => `r.o${i}, v${i}.key`).join(', ');
