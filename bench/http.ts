@@ -199,9 +199,12 @@ try {
 
   const next = await republish(store);
   await until('the swap', async () => (await health(url)).snapshot === next);
-  await new Promise((r) => setTimeout(r, 500));
   const swapped = rssKb(child.pid!);
-  console.log(`snapshot swap: peak RSS ${mib(swapped.hwm)}, RSS after ${mib(swapped.rss)}`);
+  // The old WASM heap goes when V8 collects it; keep some traffic going meanwhile.
+  await load(url, 'authorize after swap', authorize);
+  console.log(
+    `snapshot swap: peak RSS ${mib(swapped.hwm)}, RSS right after ${mib(swapped.rss)}, ${SECONDS} s later ${mib(rssKb(child.pid!).rss)}`,
+  );
 } finally {
   child.kill('SIGTERM');
 }

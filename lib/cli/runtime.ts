@@ -4,6 +4,8 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { SqlJsStatic } from 'sql.js';
@@ -48,6 +50,20 @@ export function snapshotOpener(
  */
 export const freshSqlJs = (): Promise<SqlJsStatic> => initSqlJs();
 
+/**
+ * A full garbage collection, so a replaced snapshot's WASM heap is returned at once rather than at V8's next
+ * major GC (which may not come for a long time when the JS heap is quiet). `undefined` when unavailable.
+ */
+function fullGc(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as unknown;
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface ServingOptions {
   /** `file:<dir>` or `s3://bucket/prefix`, or an already opened store. */
   store: string | SnapshotStore;
@@ -78,7 +94,9 @@ export async function createServing(o: ServingOptions): Promise<Serving> {
   const logger = o.logger ?? createJsonLogger();
   const store = typeof o.store === 'string' ? openStore(o.store, o.storeOptions) : o.store;
   const open = o.open ?? snapshotOpener(freshSqlJs, o.http, o.engine);
+  const gc = fullGc();
   const holder = new SnapshotHolder({
+    afterSwap: gc === undefined ? undefined : () => setImmediate(gc),
     store,
     open,
     refreshIntervalMs: o.refreshIntervalMs,

@@ -41,6 +41,8 @@ export interface HolderOptions {
   clock?: () => number;
   /** Default: silent. */
   logger?: HolderLogger;
+  /** Called after a swap closed the old engine (e.g. to let the runtime reclaim its memory). Default: none. */
+  afterSwap?: () => void;
 }
 
 /** How one refresh ended. */
@@ -61,7 +63,8 @@ function freshness(manifest: SnapshotManifest, pointer: SnapshotPointer): number
  * failed refresh keeps the current snapshot and counts a failure.
  */
 export class SnapshotHolder {
-  readonly #o: Required<Omit<HolderOptions, 'logger'>> & { logger: HolderLogger };
+  readonly #o: Required<Omit<HolderOptions, 'logger' | 'afterSwap'>> &
+    Pick<HolderOptions, 'afterSwap'> & { logger: HolderLogger };
   #current: HeldSnapshot | null = null;
   #etag: string | undefined;
   #inflight: Promise<RefreshOutcome> | null = null;
@@ -194,6 +197,7 @@ export class SnapshotHolder {
     this.#current = next;
     this.#etag = etag;
     old?.engine.close();
+    if (old !== null) this.#o.afterSwap?.();
     const loadMs = clock() - started;
     this.#stats.lastLoadMs = loadMs;
     this.#stats.loads += 1;

@@ -64,7 +64,14 @@ describe('SnapshotHolder', () => {
   it('stays not ready on an empty store, then loads, polls cheaply and swaps to newer snapshots', async () => {
     const { store } = await newStore();
     let now = Date.parse('2026-11-25T19:00:00Z');
-    const holder = new SnapshotHolder({ store, open: opener, clock: () => now, refreshIntervalMs: 10_000 });
+    let swaps = 0;
+    const holder = new SnapshotHolder({
+      store,
+      open: opener,
+      clock: () => now,
+      refreshIntervalMs: 10_000,
+      afterSwap: () => swaps++,
+    });
     expect(await holder.start(false)).toBe(false);
     expect(holder.current()).toBeNull();
 
@@ -85,6 +92,7 @@ describe('SnapshotHolder', () => {
     expect(holder.current()!.engine.factCount()).toBe(20);
     // The old engine is released after the swap.
     expect(() => loaded.engine.factCount()).toThrow();
+    expect(swaps).toBe(1);
     expect(holder.stats()).toMatchObject({ loads: 2, refreshFailures: 0 });
     holder.stop();
   });
