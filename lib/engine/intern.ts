@@ -106,6 +106,10 @@ export class Interner {
   typeCode(name: string): number {
     let c = this.types.get(name);
     if (c === undefined) {
+      // temporary codes grow down from the top and must never reach a stored type's code
+      if (this.nextTempType <= this.typeNames.size + 16) {
+        throw new DomainError('bad-request', `too many unknown types (at "${name}")`);
+      }
       c = this.nextTempType--;
       this.types.set(name, c);
       this.typeNames.set(c, name);
