@@ -30,6 +30,11 @@ export interface S3StoreOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Multipart part size for snapshot bodies. Default 16 MiB (bodies below it go up in one request). */
   partSize?: number;
+  /**
+   * A request whose connection cannot be made, or stays silent, this long fails as `store-unavailable`
+   * (without it a store that stops answering mid-request would stall refreshes forever). Default 30,000 ms.
+   */
+  idleTimeoutMs?: number;
 }
 
 type AwsError = Error & { $metadata?: { httpStatusCode?: number }; Code?: string; code?: string };
@@ -65,6 +70,10 @@ export class S3SnapshotStore implements SnapshotStore {
       region: options.region ?? 'us-east-1',
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint, forcePathStyle: true }),
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      requestHandler: {
+        connectionTimeout: options.idleTimeoutMs ?? 30_000,
+        socketTimeout: options.idleTimeoutMs ?? 30_000,
+      },
     });
   }
 
