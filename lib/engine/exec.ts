@@ -33,6 +33,7 @@ export class PreparedQuery {
   private readonly main: Statement;
   private readonly stepCounts: number[][];
   private readonly mainCount: number;
+  private readonly idsOnly: boolean;
 
   constructor(
     private readonly db: Database,
@@ -54,6 +55,8 @@ export class PreparedQuery {
       this.stepCounts = compiled.fixpoint.map((g) => g.steps.map(paramCount));
       this.main = prep(mainSql);
       this.mainCount = paramCount(mainSql);
+      this.idsOnly =
+        compiled.fixpoint.length === 0 && compiled.params.every((p, i) => p.kind === 'id' && p.slot === i);
     } catch (e) {
       for (const st of made) st.free();
       throw e;
@@ -132,6 +135,11 @@ export class PreparedQuery {
 
   /** Runs the main statement and returns its first column of the first row (exists mode). */
   first(b: Bindings): SqlValue {
+    // fast path: only interned ids, no fixpoint: bind them straight through the C API
+    if (this.idsOnly && this.raw !== undefined) {
+      const v = this.raw.first(this.main, b.ids, this.mainCount);
+      if (v !== undefined) return v;
+    }
     return this.rows(b, 0, 'stop')[0]?.[0] ?? null;
   }
 

@@ -69,6 +69,24 @@ export class RawApi {
     return rc === SQLITE_DONE || rc === SQLITE_ROW;
   }
 
+  /** The first column of the first row as a number (null: no row), undefined on an error. */
+  first(st: Statement, ids: readonly number[], count: number): number | null | undefined {
+    const p = this.ptr(st);
+    this.c._sqlite3_reset(p);
+    for (let i = 0; i < count; i++) this.c._sqlite3_bind_double(p, i + 1, ids[i]!);
+    const rc = this.c._sqlite3_step(p);
+    const v =
+      rc === SQLITE_ROW
+        ? this.c._sqlite3_column_type(p, 0) === SQLITE_NULL
+          ? null
+          : this.c._sqlite3_column_double(p, 0)
+        : rc === SQLITE_DONE
+          ? null
+          : undefined;
+    this.c._sqlite3_reset(p);
+    return v;
+  }
+
   /** Rows as arrays of numbers/strings/nulls, or undefined on an error. */
   rows(st: Statement, vals: readonly number[], max: number): SqlValue[][] | undefined {
     const p = this.ptr(st);

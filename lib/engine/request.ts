@@ -22,6 +22,7 @@ interface ContextRows {
 export class ContextWriter {
   private readonly inserts = new Map<string, Statement>();
   private readonly insVal: Statement;
+  private shared = new TempIds(Interner.REQUEST_TEMP_START);
 
   constructor(
     private readonly db: Database,
@@ -40,9 +41,12 @@ export class ContextWriter {
     catalog: EngineCatalog,
     facts: Fact[] | undefined,
   ): { scope: RequestScope; ctx: ContextRows | undefined } {
+    if (facts === undefined || facts.length === 0) {
+      // without context nothing is written, so one shared map of temporary ids is enough
+      if (this.shared.byId.size > 10_000) this.shared = new TempIds(Interner.REQUEST_TEMP_START);
+      return { scope: { temps: this.shared, catalog, sig: '' }, ctx: undefined };
+    }
     const temps = new TempIds(Interner.REQUEST_TEMP_START);
-    if (facts === undefined || facts.length === 0)
-      return { scope: { temps, catalog, sig: '' }, ctx: undefined };
     if (!Array.isArray(facts)) throw new DomainError('bad-request', 'context facts must be an array');
     if (facts.length > this.maxContextFacts) {
       throw new DomainError(
