@@ -26,6 +26,9 @@ export interface LoadOnlyResult {
   rssLoadMiB: number;
 }
 
+/** List latency; the call with the most ids (absent in runs before it was recorded). */
+export type ListFigures = Latency & { meanIds: number; maxIds?: number; maxIdsUs?: number };
+
 /** bench/parts/serve.ts --measure */
 export interface EngineResult extends LoadOnlyResult {
   checks: number;
@@ -38,8 +41,8 @@ export interface EngineResult extends LoadOnlyResult {
   authorizeByType: Record<string, Latency>;
   authorizePeerSubset: Latency;
   actions: Latency;
-  listRepository: Latency & { meanIds: number };
-  listIssuePage: Latency & { meanIds: number };
+  listRepository: ListFigures;
+  listIssuePage: ListFigures;
   query: Latency;
   rssAfterMiB: number;
   facts: number;
