@@ -1,13 +1,28 @@
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
-import { type CompiledQuery, compileQuery, type QueryArg, type QueryShape } from '../compiler/index.ts';
+import { compileQuery, type QueryArg, type QueryShape } from '../compiler/index.ts';
 import { DomainError } from '../errors.ts';
 import type { Fact, Policy, Value } from '../polar/ast.ts';
 import { EngineCatalog } from './catalog.ts';
 import { type Bindings, PreparedQuery } from './exec.ts';
-import { canonicalKey, decodeKey, encodeKey, Interner, isWildcard } from './intern.ts';
+import { canonicalKey, decodeKey, Interner, isWildcard } from './intern.ts';
 import { RawApi } from './raw.ts';
 import { ContextWriter, type RequestScope } from './request.ts';
 import { readMeta, readPreds, readTypes, TYPE_SPAN } from './schema.ts';
+import {
+  allowShape,
+  checkShape,
+  checkString,
+  checkValue,
+  decodeToken,
+  encodeToken,
+  P0,
+  P1,
+  patternArg,
+  strConst,
+  type Wrap,
+  wrapSql,
+} from './shapes.ts';
+import { readStoredFacts } from './stored-facts.ts';
 import type {
   ActionsRequest,
   AuthorizeRequest,
@@ -44,8 +59,6 @@ export const DEFAULT_LIMITS: EngineLimits = {
 };
 /** Default page size of `list`. */
 export const LIST_PAGE_SIZE = 10_000;
-
-type Wrap = 'exists' | 'list' | 'rows';
 
 /** A query whose arguments are values, typed variables or the variable of a test assertion. */
 export interface GenericQuery {
@@ -380,54 +393,7 @@ export class SqlEngine implements Engine {
       .filter(
         (p) => (pattern.predicate === null || p.name === pattern.predicate) && p.arity >= pattern.args.length,
       );
-    const out: Fact[] = [];
-    for (const p of preds) {
-      if (out.length >= max) break;
-      const where: string[] = [];
-      const params: SqlValue[] = [];
-      let possible = true;
-      pattern.args.forEach((a, i) => {
-        if (a === null || a === undefined) return;
-        if (a.type !== null && a.id !== null) {
-          const id = this.interner.find({ type: a.type, id: a.id });
-          if (id === undefined) possible = false;
-          where.push(`t.a${i} = ?`);
-          params.push(id ?? null);
-        } else if (a.type !== null) {
-          const code = this.interner.typeCode(a.type);
-          where.push(`t.a${i} BETWEEN ? AND ?`);
-          params.push(code * TYPE_SPAN, (code + 1) * TYPE_SPAN - 1);
-        } else if (a.id !== null) {
-          where.push(`t.a${i} IN (SELECT id FROM vals WHERE key = ?)`);
-          params.push(encodeKey(a.id));
-        }
-      });
-      if (!possible) continue;
-      const cols = Array.from({ length: p.arity }, (_, i) => `t.a${i}, v${i}.key`).join(', ');
-      const joins = Array.from(
-        { length: p.arity },
-        (_, i) => `LEFT JOIN vals v${i} ON v${i}.id = t.a${i}`,
-      ).join(' ');
-      const sql = `SELECT ${cols} FROM ${p.tbl} t ${joins}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} LIMIT ?`;
-      params.push(max - out.length);
-      const st = this.db.prepare(sql);
-      try {
-        st.bind(params);
-        while (st.step()) {
-          const row = st.get();
-          out.push({
-            predicate: p.name,
-            args: Array.from({ length: p.arity }, (_, i) => ({
-              type: this.interner.typeName(Math.floor(Number(row[2 * i]) / TYPE_SPAN)),
-              id: decodeKey(String(row[2 * i + 1])),
-            })),
-          });
-        }
-      } finally {
-        st.free();
-      }
-    }
-    return out;
+    return readStoredFacts(this.db, this.interner, preds, pattern, max);
   }
 
   /** The SQL of every cached statement (for EXPLAIN QUERY PLAN checks and debugging). */
@@ -450,88 +416,6 @@ export class SqlEngine implements Engine {
     this.interner.close();
     this.db.close();
   }
-}
-
-const P0: QueryArg = { kind: 'param', slot: 0 };
-const P1: QueryArg = { kind: 'param', slot: 1 };
-
-function strConst(s: string): QueryArg {
-  return { kind: 'const', value: { type: 'String', id: s } };
-}
-
-function allowShape(actorType: string, action: string, resourceType: string): QueryShape {
-  return {
-    atoms: [{ pred: 'allow', args: [P0, strConst(action), P1] }],
-    vars: {},
-    params: [actorType, resourceType],
-    outputs: [],
-  };
-}
-
-function wrapSql(c: CompiledQuery, wrap: Wrap): string {
-  // no LIMIT ?N: a bound LIMIT makes SQLite plan far worse; the caller stops stepping instead
-  const [after] = c.extra as [string | undefined];
-  switch (wrap) {
-    case 'exists':
-      return `${c.with}SELECT ${c.body}`;
-    case 'list':
-      // pages in id order (wildcards first): the UNION is already sorted, keys are read for one page only
-      return `${c.with}SELECT r.o0, v.key FROM (SELECT o0 FROM (${c.body}) WHERE o0 > ${after} ORDER BY o0) r LEFT JOIN vals v ON v.id = r.o0 ORDER BY r.o0`;
-    case 'rows': {
-      const n = Math.max(1, c.wildOutputs.length);
-      const cols = Array.from({ length: n }, (_, i) => `r.o${i}, v${i}.key`).join(', ');
-      const joins = Array.from({ length: n }, (_, i) => `LEFT JOIN vals v${i} ON v${i}.id = r.o${i}`).join(
-        ' ',
-      );
-      // a MATERIALIZED CTE: joining vals to the UNION subquery directly plans several times slower
-      const w = c.with === '' ? 'WITH ' : `${c.with.trimEnd()},\n`;
-      return `${w}r AS MATERIALIZED (${c.body})\nSELECT ${cols} FROM r ${joins}`;
-    }
-    default: {
-      const never: never = wrap;
-      throw new Error(`unknown wrap ${String(never)}`);
-    }
-  }
-}
-
-function patternArg(
-  p: ValuePattern,
-  i: number,
-): { arg: { value: Value } | { var: string }; var?: string; types: string[] | null } {
-  if (p?.type != null && p.id != null) return { arg: { value: { type: p.type, id: p.id } }, types: null };
-  if (p?.type == null && p?.id != null)
-    throw new DomainError('bad-request', `argument ${i} has an id but no type`);
-  const name = `a${i}`;
-  return { arg: { var: name }, var: name, types: p?.type != null ? [p.type] : null };
-}
-
-function checkShape(v: Value): void {
-  if (typeof v?.type !== 'string' || typeof v.id !== 'string') {
-    throw new DomainError('bad-request', `malformed value ${JSON.stringify(v)}`);
-  }
-}
-
-function checkValue(v: Value): void {
-  canonicalKey(v);
-}
-
-function checkString(s: unknown, what: string): void {
-  if (typeof s !== 'string')
-    throw new DomainError('bad-request', `${what} must be a string, got ${JSON.stringify(s)}`);
-}
-
-function encodeToken(lastId: number): string {
-  return Buffer.from(JSON.stringify([lastId]), 'utf8').toString('base64url');
-}
-
-function decodeToken(token: string): number {
-  try {
-    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && Number.isSafeInteger(v[0])) return v[0] as number;
-  } catch {
-    // fall through to the error below
-  }
-  throw new DomainError('bad-request', `invalid page token "${token}"`);
 }
 
 /**
