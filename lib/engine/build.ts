@@ -92,12 +92,16 @@ export function buildDatabase(sql: SqlJsStatic, policy: Policy, facts: Iterable<
     };
 
     const tables = new Map<string, TableState>();
+    const usedTables = new Set<string>();
     const tableFor = (pred: string, arity: number): TableState | undefined => {
       if (arity < 1) return undefined;
       const k = `${pred}/${arity}`;
       let t = tables.get(k);
       if (t === undefined) {
-        const tbl = factTable(pred, arity);
+        // sanitizing can map two predicate names to one table name: number the later ones
+        let tbl = factTable(pred, arity);
+        if (usedTables.has(tbl)) tbl = `${tbl}_${usedTables.size}`;
+        usedTables.add(tbl);
         db.exec(factTableDdl(tbl, arity));
         const ph = Array.from({ length: arity }, () => '?').join(', ');
         const insert = db.prepare(`INSERT OR IGNORE INTO ${tbl} VALUES (${ph})`);

@@ -368,3 +368,16 @@ describe('hostile values', () => {
     engine.close();
   });
 });
+
+describe('predicate names', () => {
+  it('keeps predicates whose sanitized table names collide apart', () => {
+    const { engine } = setup(DOCS, [
+      f('has_role', U('ann'), S('viewer'), D('a')),
+      f('has-role', U('bob'), S('owner'), D('a')),
+    ]);
+    expect(engine.authorize({ actor: U('ann'), action: 'read', resource: D('a') })).toBe(true);
+    expect(engine.authorize({ actor: U('bob'), action: 'read', resource: D('a') })).toBe(false);
+    expect(engine.getFacts({ predicate: 'has-role', args: [] }).map((x) => x.args[0]!.id)).toEqual(['bob']);
+    engine.close();
+  });
+});
