@@ -2,7 +2,7 @@
 // on a raw node:http server (so it can hang, reset or cut a body), and small HTTP helpers.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../lib/http/index.ts';
@@ -189,4 +189,48 @@ export function freePort(): Promise<number> {
       s.close(() => ok(port));
     });
   });
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 to `target` that stops forwarding client bytes once `pauseAfterBytes` have passed
+ * (the upload is then stuck midway); `paused` resolves at that moment.
+ */
+export async function startPausingProxy(target: number, pauseAfterBytes: number) {
+  let forwarded = 0;
+  let onPause: () => void = () => undefined;
+  const paused = new Promise<void>((ok) => {
+    onPause = ok;
+  });
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createNetServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.on('data', (chunk: Buffer) => {
+      if (forwarded >= pauseAfterBytes) return;
+      const room = pauseAfterBytes - forwarded;
+      upstream.write(chunk.subarray(0, room));
+      forwarded += Math.min(room, chunk.length);
+      if (forwarded >= pauseAfterBytes) {
+        client.pause();
+        onPause();
+      }
+    });
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    paused,
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => ok());
+      }),
+  };
 }
