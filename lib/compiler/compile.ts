@@ -12,7 +12,7 @@ const MAX_RESTARTS = 200;
  * naive iteration (mutual or non-linear recursion).
  */
 export function compileQuery(shape: QueryShape, catalog: Catalog, options: CompileOptions): CompiledQuery {
-  const tabled = new Map<string, TabDef>();
+  const tabled = (options.recursivePatterns as Map<string, TabDef> | undefined) ?? new Map<string, TabDef>();
   for (let attempt = 0; attempt < MAX_RESTARTS; attempt++) {
     const u = new Unfolder(catalog, tabled, options.maxCqs ?? 4096);
     try {

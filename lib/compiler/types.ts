@@ -100,6 +100,11 @@ export interface CompileOptions {
   extraParams?: number;
   /** Evaluate every recursive relation by naive iteration over TEMP tables (no CTEs). Default false. */
   forceNaive?: boolean;
+  /**
+   * Recursive call patterns found by earlier compiles against the same policy; read and extended
+   * (saves restarts). Default: a fresh map.
+   */
+  recursivePatterns?: Map<string, unknown>;
   /** Prefix for TEMP table names (unique per compiled query in one connection). Default `q`. */
   tempPrefix?: string;
 }

@@ -377,7 +377,7 @@ export function patternKey(s: State, pred: string, args: T[]): string {
       case 'c':
         return `c${a.id}`;
       case 'p':
-        return `p${a.slot}`;
+        return `p${a.slot}:${a.code}`;
       case 'now':
         return 'n';
       case 'x':

@@ -76,6 +76,8 @@ export class SqlEngine implements Engine {
   private readonly limits: EngineLimits;
   private readonly clock: () => number | bigint;
   private tempSeq = 0;
+  /** Recursive call patterns already found (shared by compiles without context facts). */
+  private readonly recursivePatterns = new Map<string, unknown>();
   private readonly raw: RawApi | undefined;
 
   constructor(
@@ -119,6 +121,7 @@ export class SqlEngine implements Engine {
       extraParams: wrap === 'list' ? 1 : 0,
       tempPrefix: `q${this.tempSeq++}`,
       forceNaive,
+      recursivePatterns: scope.sig === '' ? this.recursivePatterns : undefined,
     });
     try {
       return new PreparedQuery(
