@@ -25,6 +25,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'serve the Oso Cloud check API from the latest snapshot in a store',
     load: () => import('../lib/cli/serve-command.ts'),
   },
+  'chaos-proxy': {
+    summary: 'proxy to the primary that fails a share of requests with 503 (fallback drills)',
+    load: () => import('../lib/cli/chaos-proxy-command.ts'),
+  },
   quickstart: {
     summary: 'sync the example in examples/ into .data/quickstart and serve it (npm start)',
     load: () => import('../lib/cli/quickstart-command.ts'),
