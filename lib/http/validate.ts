@@ -13,7 +13,13 @@ type Obj = Record<string, unknown>;
 
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const text = JSON.stringify(v) ?? String(v);
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    // JSON.parse accepts nesting that JSON.stringify cannot recurse through (RangeError): never a 500.
+    text = Array.isArray(v) ? 'a deeply nested array' : 'a deeply nested object';
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
