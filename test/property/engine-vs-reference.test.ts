@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { SqlJsStatic } from 'sql.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDatabase, createEngine, loadSqlJs } from '../../lib/engine/index.ts';
+import { isDomainError } from '../../lib/errors.ts';
 import type { Fact, Policy, Value } from '../../lib/polar/index.ts';
 import { sameAnswer } from '../support/answers.ts';
 import {
@@ -32,7 +33,7 @@ const show = (v: Value) => `${v.type}{"${v.id}"}`;
  * Engine bugs this suite found that are still open (each pinned by test/unit/engine/regressions.test.ts);
  * while true, the property tolerates that bug so it keeps hunting for others. Flip to false once fixed.
  */
-const KNOWN_BUGS = { duplicateListIds: false };
+const KNOWN_BUGS = { duplicateListIds: false, evaluateQueryCompoundLimit: true };
 
 /** Runs one engine call, naming the query when it throws (a throw is a failure too). */
 function ask<T>(what: string, call: () => T): T {
@@ -204,13 +205,20 @@ function compareEvaluateQuery(policy: Policy, facts: Fact[]): void {
       for (const type of ['Folder', 'Repo']) {
         for (const q of queryShapes(actor, type)) {
           const what = `evaluateQuery ${JSON.stringify(q)}`;
-          const rows = ask(what, () =>
+          const run = () =>
             engine.evaluateQuery({
               predicate: q.atoms[0]!,
               calls: q.atoms.slice(1),
               constraints: q.constraints,
-            }),
-          );
+            });
+          let rows: ReturnType<typeof run>;
+          try {
+            rows = run();
+          } catch (e) {
+            // Open bug (regressions.test.ts): some joins exceed SQLite's 500-arm compound SELECT.
+            if (KNOWN_BUGS.evaluateQueryCompoundLimit && isDomainError(e, 'query-too-expensive')) continue;
+            rows = ask(what, run);
+          }
           const holds = (bind: Record<string, Value>) =>
             q.atoms.every(([pred, vars]) =>
               ref.holds(
