@@ -20,11 +20,11 @@ import {
   MetricsRegistry,
 } from '../http/index.ts';
 import { SnapshotHolder, type SnapshotOpener } from '../serving/index.ts';
-import { openSnapshot } from '../snapshot/index.ts';
+import { openSnapshotInBackground } from '../snapshot/index.ts';
 import { openStore, type SnapshotStore, type StoreOptions } from '../store/index.ts';
 
 /**
- * Opens verified snapshots with `openSnapshot`. The engine's bounds sit one above the HTTP layer's, so
+ * Opens verified snapshots with `openSnapshotInBackground` (checks in a worker thread). The engine's bounds sit one above the HTTP layer's, so
  * the app can tell "exactly at the limit" from "over the limit" and refuse instead of truncating.
  */
 export function snapshotOpener(
@@ -39,7 +39,12 @@ export function snapshotOpener(
   };
   return async (manifest, body) => {
     const module = typeof sql === 'function' ? await sql() : sql;
-    return openSnapshot(module, manifest, body, { clock: engine.clock, limits });
+    // The holder drops `body` after opening, so the worker may take it instead of a copy.
+    return openSnapshotInBackground(module, manifest, body, {
+      clock: engine.clock,
+      limits,
+      transferBody: true,
+    });
   };
 }
 

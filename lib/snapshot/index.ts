@@ -13,5 +13,16 @@ export {
   parsePointer,
   serialiseJson,
 } from './manifest-io.ts';
-export { type OpenedSnapshot, type OpenSnapshotOptions, openSnapshot } from './open.ts';
-export { openVerifiedDatabase, REQUIRED_TABLES, verifySnapshot } from './verify.ts';
+export {
+  type OpenedSnapshot,
+  type OpenSnapshotInBackgroundOptions,
+  type OpenSnapshotOptions,
+  openSnapshot,
+  openSnapshotInBackground,
+} from './open.ts';
+export { openCheckedBytes, openVerifiedDatabase, REQUIRED_TABLES, verifySnapshot } from './verify.ts';
+export {
+  type VerifyInWorkerOptions,
+  verifySnapshotInWorker,
+  verifyWorkerAvailable,
+} from './verify-worker.ts';

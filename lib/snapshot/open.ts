@@ -1,4 +1,4 @@
-import type { SqlJsStatic } from 'sql.js';
+import type { Database, SqlJsStatic } from 'sql.js';
 import {
   createEngine,
   DB_FORMAT,
@@ -10,7 +10,8 @@ import {
 import { DomainError } from '../errors.ts';
 import { type Policy, parsePolicy } from '../polar/index.ts';
 import type { SnapshotManifest } from './manifest.ts';
-import { openVerifiedDatabase } from './verify.ts';
+import { openCheckedBytes, openVerifiedDatabase } from './verify.ts';
+import { verifySnapshotInWorker } from './verify-worker.ts';
 
 /** A verified snapshot opened into an engine. */
 export interface OpenedSnapshot {
@@ -38,7 +39,39 @@ export function openSnapshot(
   body: Uint8Array,
   options: OpenSnapshotOptions = {},
 ): OpenedSnapshot {
-  const db = openVerifiedDatabase(sql, manifest, body);
+  return engineFromDatabase(sql, manifest, openVerifiedDatabase(sql, manifest, body), options);
+}
+
+/** Options of `openSnapshotInBackground`. */
+export interface OpenSnapshotInBackgroundOptions extends OpenSnapshotOptions {
+  /** Move `body` into the verification worker rather than copy it (`body` is unusable after). Default: false. */
+  transferBody?: boolean;
+}
+
+/**
+ * Like `openSnapshot`, but the heavy checks (sha256, gunzip, quick_check) run in a worker thread, so the
+ * event loop only pays for opening the checked bytes and building the engine. Where no worker can run
+ * (see `verifySnapshotInWorker`), falls back to `openSnapshot` on this thread.
+ */
+export async function openSnapshotInBackground(
+  sql: SqlJsStatic,
+  manifest: SnapshotManifest,
+  body: Uint8Array,
+  options: OpenSnapshotInBackgroundOptions = {},
+): Promise<OpenedSnapshot> {
+  const { transferBody, ...rest } = options;
+  const raw = await verifySnapshotInWorker(manifest, body, { transferBody });
+  if (raw === null) return openSnapshot(sql, manifest, body, rest);
+  return engineFromDatabase(sql, manifest, openCheckedBytes(sql, manifest.id, raw), rest);
+}
+
+/** Reads format and policy from an opened, verified database and builds the engine; closes it on failure. */
+function engineFromDatabase(
+  sql: SqlJsStatic,
+  manifest: SnapshotManifest,
+  db: Database,
+  options: OpenSnapshotOptions,
+): OpenedSnapshot {
   try {
     // Without it every statement re-reads the schema and takes a lock: several times slower on sql.js.
     db.exec('PRAGMA locking_mode=EXCLUSIVE');

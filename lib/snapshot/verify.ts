@@ -70,6 +70,18 @@ export function openVerifiedDatabase(
   return openChecked(sql, manifest.id, raw);
 }
 
+/**
+ * Opens raw SQLite bytes that were already checked (by `verifySnapshotInWorker`): no quick_check here.
+ * sql.js keeps `raw` as the database file without copying it. Throws `DomainError('snapshot-corrupt')`.
+ */
+export function openCheckedBytes(sql: SqlJsStatic, id: string, raw: Uint8Array): Database {
+  try {
+    return new sql.Database(raw);
+  } catch (e) {
+    throw corrupt(id, `not a readable sqlite database: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+}
+
 /** Like `openVerifiedDatabase` but returns the raw SQLite bytes (for export/import and tooling). */
 export function verifySnapshot(sql: SqlJsStatic, manifest: SnapshotManifest, body: Uint8Array): Uint8Array {
   const raw = checkBytes(manifest, body);
