@@ -18,6 +18,9 @@ ENV NODE_ENV=production \
     PORT=8080
 WORKDIR /app
 COPY --from=build /src/dist/server.mjs ./server.mjs
+# sql.js as a file too, so snapshot checks can run in a worker thread beside the bundle (see lib/snapshot/verify-worker.ts).
+COPY --from=build /src/node_modules/sql.js/package.json ./node_modules/sql.js/package.json
+COPY --from=build /src/node_modules/sql.js/dist/sql-wasm-inline.js ./node_modules/sql.js/dist/sql-wasm-inline.js
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { createRequire as requireFrom } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { DomainError } from '../errors.ts';
 import type { SnapshotManifest } from './manifest.ts';
@@ -67,7 +67,7 @@ let sqlPath: string | null | undefined;
 function workerSqlPath(): string | null {
   if (sqlPath !== undefined) return sqlPath;
   try {
-    sqlPath = createRequire(import.meta.url).resolve('sql.js/dist/sql-wasm-inline.js');
+    sqlPath = requireFrom(import.meta.url).resolve('sql.js/dist/sql-wasm-inline.js');
   } catch {
     sqlPath = null;
   }
