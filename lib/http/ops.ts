@@ -40,7 +40,7 @@ export function registerServerMetrics(
   };
   registry.gauge(
     'oso_fallback_snapshot_age_ms',
-    'Age of the rules and data this node answers from, in milliseconds',
+    'Milliseconds since a sync last confirmed the loaded data current (snapshot creation, or a later unchanged sync that rewrote the pointer)',
     () => loaded().map((s) => ({ value: Math.max(0, clock() - s.freshAt) })),
   );
   registry.gauge('oso_fallback_snapshot_info', 'The loaded snapshot (value is always 1)', () =>

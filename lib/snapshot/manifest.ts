@@ -35,5 +35,9 @@ export interface SnapshotPointer {
   id: string;
   /** The manifest of the snapshot it names, copied so readers need one request. */
   manifest: SnapshotManifest;
+  /**
+   * ISO-8601: when a sync last confirmed this snapshot's data current. Set when the pointer moves, and
+   * rewritten (same `id`) by every sync that found policy and data unchanged; never moves backwards.
+   */
   updatedAt: string;
 }

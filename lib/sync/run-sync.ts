@@ -11,7 +11,7 @@ import {
   type SnapshotManifest,
 } from '../snapshot/index.ts';
 import type { Source } from '../source/index.ts';
-import { pruneSnapshots, type SnapshotStore } from '../store/index.ts';
+import { pruneSnapshots, type SnapshotStore, type VersionedPointer } from '../store/index.ts';
 import { FactBuffer } from './fact-buffer.ts';
 
 /** Progress of a sync, reported while facts are read and at each phase change. */
@@ -133,7 +133,8 @@ async function collectFacts(
  * The sync job: read the source, parse and check the policy, run its tests, check and load every fact,
  * build the snapshot, publish it, move the pointer, prune. Any failure publishes nothing and leaves the
  * previous pointer in place; errors name the file and line. When the policy and data hashes equal the
- * current snapshot's, nothing is published.
+ * current snapshot's, no snapshot is published; the pointer is rewritten with the same id and a fresh
+ * `updatedAt` (a heartbeat that nodes measure snapshot age and staleness from).
  */
 export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   const { source, store } = options;
@@ -178,7 +179,8 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     cur.pointer.manifest.policyHash === pHash &&
     cur.pointer.manifest.dataHash === dataHash
   ) {
-    logger?.info('sync: unchanged', { id: cur.pointer.id, facts: facts.length });
+    const confirmedAt = await confirmPointer(store, cur, clock, logger);
+    logger?.info('sync: unchanged', { id: cur.pointer.id, facts: facts.length, confirmedAt });
     return summary(false, cur.pointer.manifest, facts.length, 0, elapsedMs(), []);
   }
 
@@ -224,6 +226,31 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   }
   logger?.info('sync: published', { id: manifest.id, facts: factsRead, bytes: manifest.size });
   return summary(true, manifest, factsRead, manifest.size, elapsedMs(), pruned);
+}
+
+/**
+ * The heartbeat of an unchanged sync: rewrites the pointer with the same snapshot and a fresh `updatedAt`
+ * (conditional on the etag just read, never earlier than the time already there), so serving nodes can
+ * tell "nothing changed upstream" from "the sync stopped running". A lost race is not an error: someone
+ * else just moved the pointer. Returns the time written, or `null` when the pointer was left alone.
+ */
+async function confirmPointer(
+  store: SnapshotStore,
+  cur: VersionedPointer,
+  clock: () => number,
+  logger: SyncLogger | undefined,
+): Promise<string | null> {
+  const previous = Date.parse(cur.pointer.updatedAt);
+  const now = clock();
+  if (!Number.isNaN(previous) && previous >= now) return null;
+  const updatedAt = new Date(now).toISOString();
+  try {
+    await store.writePointer({ ...cur.pointer, updatedAt }, cur.etag);
+    return updatedAt;
+  } catch (e) {
+    logger?.warn('sync: could not confirm the unchanged pointer', { id: cur.pointer.id, error: String(e) });
+    return null;
+  }
 }
 
 function summary(

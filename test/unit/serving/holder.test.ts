@@ -131,12 +131,11 @@ describe('SnapshotHolder', () => {
     const holder = new SnapshotHolder({ store, open: opener });
     const m = await publish(store, 1);
     await holder.start(false);
-    await writeFile(
-      join(dir, 'latest.json'),
-      serialiseJson({ id: m.id, manifest: m, updatedAt: '2026-11-25T20:00:00.000Z' }),
-    );
+    // Later than the snapshot's creation, whenever the test runs.
+    const confirmed = new Date(Date.parse(m.createdAt) + 3_600_000).toISOString();
+    await writeFile(join(dir, 'latest.json'), serialiseJson({ id: m.id, manifest: m, updatedAt: confirmed }));
     expect(await holder.refresh()).toBe('unchanged');
-    expect(holder.current()!.freshAt).toBe(Date.parse('2026-11-25T20:00:00.000Z'));
+    expect(holder.current()!.freshAt).toBe(Date.parse(confirmed));
     expect(holder.stats().loads).toBe(1);
     holder.stop();
   });
