@@ -102,8 +102,8 @@ export class SyncFunction extends Construct {
       retryAttempts: 0,
       maxEventAge: Duration.seconds(60),
       onFailure: new SqsDestination(this.failures),
-      // functions/read-secret.ts loads the runtime's own Secrets Manager client: keep it out of the bundle.
-      bundling: bundlingOptions(true, ['@aws-sdk/client-secrets-manager']),
+      // Everything, the Secrets Manager client included, is bundled: what the tests run is what deploys.
+      bundling: bundlingOptions(true),
     });
     snapshots.grantWritePrefix(basics.role);
     if (props.apiKeySecret) this.grantSecretRead(basics, props.apiKeySecret);
