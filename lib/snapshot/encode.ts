@@ -24,11 +24,21 @@ export function encodeBody(raw: Uint8Array, encoding: SnapshotEncoding, level = 
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** Decodes stored bytes back to the SQLite file; a damaged gzip stream is `snapshot-corrupt`. */
-export function decodeBody(body: Uint8Array, encoding: SnapshotEncoding, id: string): Uint8Array {
+/**
+ * Decodes stored bytes back to the SQLite file; a damaged gzip stream is `snapshot-corrupt`. With the
+ * expected size (the manifest's `rawSize`), gunzip writes into one buffer of that size instead of
+ * collecting 64 KiB chunks and concatenating them (which holds the image twice). Default: unknown.
+ */
+export function decodeBody(
+  body: Uint8Array,
+  encoding: SnapshotEncoding,
+  id: string,
+  expectedSize?: number,
+): Uint8Array {
   if (encoding === 'none') return body;
   try {
-    const out = gunzipSync(body);
+    const chunkSize = expectedSize === undefined ? undefined : Math.min(Math.max(expectedSize, 64), 1 << 30);
+    const out = gunzipSync(body, chunkSize === undefined ? {} : { chunkSize });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (cause) {
     throw new DomainError('snapshot-corrupt', `snapshot ${id}: gzip body does not decode: ${String(cause)}`, {

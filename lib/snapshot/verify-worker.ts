@@ -14,7 +14,23 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { gunzipSync } = require('node:zlib');
-const { sqlPath, manifest: m, body, required } = workerData;
+const { sqlPath, manifest: m, required } = workerData;
+let body = workerData.body;
+workerData.body = null;
+// Same trick as adoptDatabase (lib/snapshot/adopt.ts): sql.js's file system adopts raw instead of copying it.
+function adopt(SQL, bytes) {
+  const proto = Uint8Array.prototype;
+  const slice = proto.slice;
+  proto.slice = function (start, end) {
+    const whole = this === bytes && (start ?? 0) === 0 && (end ?? this.length) === this.length;
+    return whole ? this : slice.call(this, start, end);
+  };
+  try {
+    return new SQL.Database(bytes);
+  } finally {
+    proto.slice = slice;
+  }
+}
 const fail = (message) => parentPort.postMessage({ ok: false, message });
 async function main() {
   if (body.byteLength !== m.size) {
@@ -31,6 +47,7 @@ async function main() {
       return fail('gzip body does not decode: ' + String(e));
     }
   }
+  body = null; // the compressed bytes are not needed any more
   if (raw.byteLength !== m.rawSize) {
     return fail('database is ' + raw.byteLength + ' bytes but the manifest says ' + m.rawSize);
   }
@@ -38,7 +55,7 @@ async function main() {
   const SQL = await require(sqlPath)();
   let db;
   try {
-    db = new SQL.Database(raw);
+    db = adopt(SQL, raw);
     const rows = (db.exec('PRAGMA quick_check')[0]?.values ?? []).map((r) => String(r[0]));
     if (rows.length !== 1 || rows[0] !== 'ok') {
       return fail('sqlite quick_check failed: ' + rows.slice(0, 3).join('; '));

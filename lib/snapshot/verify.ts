@@ -1,5 +1,6 @@
 import type { Database, SqlJsStatic } from 'sql.js';
 import { DomainError } from '../errors.ts';
+import { adoptDatabase } from './adopt.ts';
 import { decodeBody, sha256Hex } from './encode.ts';
 import type { SnapshotManifest } from './manifest.ts';
 import { parseManifest } from './manifest-io.ts';
@@ -26,7 +27,7 @@ function checkBytes(manifest: SnapshotManifest, body: Uint8Array): Uint8Array {
   }
   const sha = sha256Hex(body);
   if (sha !== m.sha256) throw corrupt(m.id, `sha256 is ${sha} but the manifest says ${m.sha256}`);
-  const raw = decodeBody(body, m.encoding, m.id);
+  const raw = decodeBody(body, m.encoding, m.id, m.rawSize);
   if (raw.byteLength !== m.rawSize) {
     throw corrupt(m.id, `database is ${raw.byteLength} bytes but the manifest says ${m.rawSize}`);
   }
@@ -34,10 +35,11 @@ function checkBytes(manifest: SnapshotManifest, body: Uint8Array): Uint8Array {
 }
 
 /** Opens raw bytes and runs SQLite's quick check plus the required-table check; closes on failure. */
-function openChecked(sql: SqlJsStatic, id: string, raw: Uint8Array): Database {
+function openChecked(sql: SqlJsStatic, id: string, raw: Uint8Array, body: Uint8Array): Database {
   let db: Database | undefined;
   try {
-    db = new sql.Database(raw);
+    // A freshly decoded image is adopted rather than copied; stored bytes used as-is stay the caller's.
+    db = raw === body ? new sql.Database(raw) : adoptDatabase(sql, raw);
     const rows = db.exec('PRAGMA quick_check')[0]?.values.map((r) => String(r[0])) ?? [];
     if (rows.length !== 1 || rows[0] !== 'ok') {
       throw corrupt(id, `sqlite quick_check failed: ${rows.slice(0, 3).join('; ')}`);
@@ -67,16 +69,17 @@ export function openVerifiedDatabase(
   body: Uint8Array,
 ): Database {
   const raw = checkBytes(manifest, body);
-  return openChecked(sql, manifest.id, raw);
+  return openChecked(sql, manifest.id, raw, body);
 }
 
 /**
  * Opens raw SQLite bytes that were already checked (by `verifySnapshotInWorker`): no quick_check here.
- * sql.js keeps `raw` as the database file without copying it. Throws `DomainError('snapshot-corrupt')`.
+ * The database adopts `raw` as its file (no copy, see `adoptDatabase`): the caller must not reuse it.
+ * Throws `DomainError('snapshot-corrupt')`.
  */
 export function openCheckedBytes(sql: SqlJsStatic, id: string, raw: Uint8Array): Database {
   try {
-    return new sql.Database(raw);
+    return adoptDatabase(sql, raw);
   } catch (e) {
     throw corrupt(id, `not a readable sqlite database: ${e instanceof Error ? e.message : String(e)}`, e);
   }
@@ -85,6 +88,6 @@ export function openCheckedBytes(sql: SqlJsStatic, id: string, raw: Uint8Array):
 /** Like `openVerifiedDatabase` but returns the raw SQLite bytes (for export/import and tooling). */
 export function verifySnapshot(sql: SqlJsStatic, manifest: SnapshotManifest, body: Uint8Array): Uint8Array {
   const raw = checkBytes(manifest, body);
-  openChecked(sql, manifest.id, raw).close();
+  openChecked(sql, manifest.id, raw, body).close();
   return raw;
 }
