@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Oso } from 'oso-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as chaosProxyCommand } from '../../../lib/cli/chaos-proxy-command.ts';
 import { type RunningServer, startServer } from '../../../lib/cli/runtime.ts';
 import { run as syncCommand } from '../../../lib/cli/sync-command.ts';
 import { silentLogger } from '../../../lib/http/index.ts';
@@ -123,5 +124,19 @@ describe('chaos drill: part of the traffic goes to the fallback', () => {
     // About 20 % (binomial, 200 draws: 10..80 is far outside 5 standard deviations).
     expect(failed).toBeGreaterThan(10);
     expect(failed).toBeLessThan(80);
+  });
+
+  it('explains bad flags with exit code 2', async () => {
+    for (const argv of [
+      [],
+      ['--target', 'not a url'],
+      ['--target', 'http://127.0.0.1:1', '--fail-ratio', '1.5'],
+    ]) {
+      let err = '';
+      const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s) } };
+      expect(await chaosProxyCommand(argv, {}, io)).toBe(2);
+      expect(err).toMatch(/--target|--fail-ratio/);
+      expect(err).toContain('usage: fallback chaos-proxy');
+    }
   });
 });
