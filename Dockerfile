@@ -13,9 +13,12 @@ RUN npx esbuild functions/server.ts --bundle --platform=node --format=esm --targ
       --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
 
 FROM node:22-slim
+# A fixed mmap threshold makes glibc give a replaced snapshot's buffers back to the OS; with the default
+# (dynamic) threshold they stay in the heap: 1M facts steady RSS ~160 MiB instead of 170-230 (bench/serve-memory.ts).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=8080
+    PORT=8080 \
+    MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /src/dist/server.mjs ./server.mjs
 # sql.js as a file too, so snapshot checks can run in a worker thread beside the bundle (see lib/snapshot/verify-worker.ts).
