@@ -169,7 +169,8 @@ try {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const id = await republish(store);
       try {
-        await until(`swap to ${id}`, async () => (await healthId(url)) === id, SWAP_MS);
+        // Loading 1M facts on a busy machine can outlast one interval; a node that never gets there fails.
+        await until(`swap to ${id}`, async () => (await healthId(url)) === id, Math.max(SWAP_MS, 60_000));
       } catch (e) {
         failures.push(String(e));
         continue;
