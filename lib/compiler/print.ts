@@ -242,9 +242,14 @@ export class Printer {
     for (const neg of cq.negs)
       for (const sub of neg.subs) shared.push(`NOT EXISTS(${this.select(sub, ['1'])})`);
     const from: string[] = [];
+    const walks: string[] = [];
     const where: string[] = [];
     for (let i = 0; i < n; i++) {
-      if (local[i]) {
+      const src = cq.s.atoms[i]!.src;
+      if (src.k === 'tab' && this.defs.get(src.key)?.closure !== undefined && !local[i]) {
+        walks.push(this.source(cq, i));
+        where.push(...own[i]!);
+      } else if (local[i]) {
         const w = own[i]!.length > 0 ? ` WHERE ${own[i]!.join(' AND ')}` : '';
         // a scalar subquery, not EXISTS: SQLite would turn EXISTS into a semi-join inside the loop
         where.push(`(SELECT 1 FROM ${this.source(cq, i)}${w} LIMIT 1) IS NOT NULL`);
@@ -254,6 +259,8 @@ export class Printer {
       }
     }
     where.push(...shared);
+    // chain walks are a handful of rows without statistics: loop over them first, in unfolding order
+    if (walks.length > 0) return { from: [[...walks, ...from].join(' CROSS JOIN ')], where };
     return { from, where };
   }
 

@@ -44,9 +44,12 @@ export class State {
   types = new Map<string, number[] | null>();
   atoms: AtomRef[] = [];
   conds: Cond[] = [];
+  /** `var|pred/arity@k` -> start key: the variable holds a value reached by a chain walk from that start. */
+  walked = new Map<string, string>();
 
   clone(): State {
     const s = new State();
+    s.walked = new Map(this.walked);
     s.bind = new Map(this.bind);
     s.types = new Map(this.types);
     s.atoms = [...this.atoms];

@@ -1,5 +1,6 @@
 import { DomainError } from '../errors.ts';
 import type { Literal, Rule, Term } from '../polar/ast.ts';
+import { type ChainRule, chainRule, isFilter } from './chain.ts';
 import { type AtomRef, type CallGoal, type Cond, INTEGER_CODE, State, type T } from './state.ts';
 import type { Catalog } from './types.ts';
 
@@ -21,6 +22,8 @@ export interface TabDef {
   template: ({ bound: T } | { free: number })[];
   freeCodes: (number[] | null)[];
   cqs?: CQ[];
+  /** Set for the closure of a chain rule from a bound start (one column: the values reached in 1+ steps). */
+  closure?: { chain: ChainRule; start: T; plus?: string };
 }
 
 /** Thrown when a call pattern repeats among its ancestors: the compile restarts with it tabled. */
@@ -55,6 +58,7 @@ export class Unfolder {
   /** True once some query ranges a filtered wildcard over the known values. */
   enumerates = false;
   private fresh = 0;
+  private readonly chainCache = new Map<string, Map<number, ChainRule>>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -102,7 +106,7 @@ export class Unfolder {
 
   private call(s: State, goal: CallGoal, rest: readonly Goal[], emit: (s: State) => void): void {
     const args = goal.args.map((a) => s.deref(a));
-    const key = patternKey(s, goal.pred, args);
+    const key = patternKey(s, goal.pred, args) + this.walkSuffix(s, goal.pred, args);
     const def = this.tabled.get(key);
     if (def !== undefined) {
       const free: T[] = [];
@@ -127,8 +131,22 @@ export class Unfolder {
   }
 
   /** The options of a call: its stored facts and each rule with a unifiable head. */
-  expand(s: State, goal: CallGoal, rest: readonly Goal[], emit: (s: State) => void): void {
+  expand(
+    s: State,
+    goal: CallGoal,
+    rest: readonly Goal[],
+    emit: (s: State) => void,
+    skip: ReadonlySet<number> = new Set(),
+  ): void {
     const { pred, args } = goal;
+    const chains = this.chains(pred, args.length);
+    for (const [k, chain] of chains) {
+      if (skip.has(k)) continue;
+      const from = this.walkStart(s, pred, args, chain);
+      if (from === undefined) continue;
+      this.walk(s, goal, chain, from, rest, emit, skip);
+      return;
+    }
     const table = this.catalog.table(pred, args.length);
     if (table !== undefined) {
       const s2 = s.clone();
@@ -138,10 +156,182 @@ export class Unfolder {
       }
     }
     for (const rule of this.catalog.rules(pred, args.length)) {
+      const c = chainRule(rule);
+      if (c !== null && skip.has(c.k) && chains.get(c.k) === c) continue;
       const s2 = s.clone();
       const { head, body } = this.rename(rule, goal.stack);
       if (head.every((h, i) => s2.unify(h, args[i]!))) this.solve(s2, [...body, ...rest], emit);
     }
+  }
+
+  /**
+   * Where a walk on position k starts: a bound value (closure from it), or a variable that already
+   * holds a value reached from some start (pairs from that start), else undefined.
+   */
+  private walkStart(
+    s: State,
+    pred: string,
+    args: T[],
+    chain: ChainRule,
+  ): { start: T & { k: 'c' | 'p' } } | { from: string; start: string } | undefined {
+    const a = s.deref(args[chain.k]!);
+    if (a.k === 'v') {
+      const start = s.walked.get(walkMark(a.n, pred, args.length, chain.k));
+      return start === undefined ? undefined : { from: a.n, start };
+    }
+    if (a.k !== 'c' && a.k !== 'p') return undefined;
+    const inCodes = chain.inTypes?.map((t) => this.catalog.typeCode(t)) ?? null;
+    return inCodes === null || inCodes.includes(a.code) ? { start: a } : undefined;
+  }
+
+  /** Extra pattern-key text for calls whose walked positions hold walked values. */
+  walkSuffix(s: State, pred: string, args: T[]): string {
+    let out = '';
+    for (const [k] of this.chains(pred, args.length)) {
+      const a = s.deref(args[k]!);
+      const start = a.k === 'v' ? s.walked.get(walkMark(a.n, pred, args.length, k)) : undefined;
+      if (start !== undefined) out += `~${k}:${start}`;
+    }
+    return out;
+  }
+
+  /** Chain rules of a predicate by walked position (positions with exactly one chain rule). */
+  private chains(pred: string, arity: number): Map<number, ChainRule> {
+    const key = `${pred}/${arity}`;
+    let m = this.chainCache.get(key);
+    if (m === undefined) {
+      const byK = new Map<number, ChainRule[]>();
+      for (const r of this.catalog.rules(pred, arity)) {
+        const c = chainRule(r);
+        if (c !== null) byK.set(c.k, [...(byK.get(c.k) ?? []), c]);
+      }
+      m = new Map([...byK].filter(([, cs]) => cs.length === 1).map(([k, cs]) => [k, cs[0]!]));
+      this.chainCache.set(key, m);
+    }
+    return m;
+  }
+
+  /**
+   * A call whose walked position k holds a start value: the non-chain options there, or at any r
+   * reached from it in one or more steps (a recursive CTE) with the chain rule's filters on the others.
+   */
+  private walk(
+    s: State,
+    goal: CallGoal,
+    chain: ChainRule,
+    from: { start: T & { k: 'c' | 'p' } } | { from: string; start: string },
+    rest: readonly Goal[],
+    emit: (s: State) => void,
+    skip: ReadonlySet<number>,
+  ): void {
+    const { pred, args } = goal;
+    const k = chain.k;
+    const inner = new Set([...skip, k]);
+    this.expand(s.clone(), goal, rest, emit, inner);
+    const s2 = s.clone();
+    for (let i = 0; i < chain.rule.body.length; i++) {
+      if (!isFilter(chain, i)) continue;
+      const l = chain.rule.body[i]! as { kind: 'isa'; var: string; types: string[] };
+      const pos = chain.rule.head.args.findIndex((a) => a.kind === 'var' && a.name === l.var);
+      if (
+        !s2.isa(
+          args[pos]!,
+          l.types.map((t) => this.catalog.typeCode(t)),
+        )
+      )
+        return;
+    }
+    const startKey =
+      'from' in from
+        ? from.start
+        : from.start.k === 'c'
+          ? `c${from.start.id}`
+          : `p${from.start.slot}:${from.start.code}`;
+    const base = `${pred}/${args.length}@${k}(${startKey})`;
+    const closure = this.closureDef(`${base}+`, chain, 'from' in from ? undefined : from.start, false);
+    if (closure === undefined) return;
+    const r: T = { k: 'v', n: `v${this.fresh++}_walk` };
+    const codes = closure.freeCodes[0] ?? null;
+    if (codes !== null && !s2.narrow(r.n, codes)) return;
+    if ('from' in from) {
+      const pairs = this.closureDef(`${base}*`, chain, undefined, true);
+      if (pairs === undefined) return;
+      s2.atoms.push({ src: { k: 'tab', key: pairs.key }, args: [{ k: 'v', n: from.from }, r] });
+    } else {
+      s2.atoms.push({ src: { k: 'tab', key: closure.key }, args: [r] });
+    }
+    s2.walked.set(walkMark(r.n, pred, args.length, k), startKey);
+    this.expand(s2, { ...goal, args: args.map((a, i) => (i === k ? r : a)) }, rest, emit, inner);
+  }
+
+  /** The (tabled) closure of a walk from a start (one column) or its pairs (two columns). */
+  private closureDef(
+    key: string,
+    chain: ChainRule,
+    start: T | undefined,
+    pairs: boolean,
+  ): TabDef | undefined {
+    let def = this.tabled.get(key);
+    if (def === undefined) {
+      const plus = pairs ? this.tabled.get(key.replace(/\*$/, '+')) : undefined;
+      if ((pairs && plus === undefined) || (!pairs && start === undefined)) return undefined;
+      const fresh: TabDef = {
+        id: this.tabled.size + 1,
+        key,
+        pred: chain.rule.head.pred,
+        template: [],
+        freeCodes: pairs ? [null, plus!.freeCodes[0]!] : [null],
+        closure: { chain, start: start ?? plus!.closure!.start, plus: plus?.key },
+      };
+      const cqs = this.unfoldClosure(fresh);
+      if (pairs) fresh.freeCodes = [null, plus!.freeCodes[0]!];
+      else fresh.freeCodes = [outCodes(cqs, 0)];
+      if (fresh.freeCodes[fresh.freeCodes.length - 1]?.length === 0) return undefined;
+      this.tabled.set(key, fresh);
+      def = fresh;
+    }
+    return def;
+  }
+
+  /**
+   * The steps of a closure: from its start and from every value reached. Pairs (x, y), y reached
+   * from x in 1+ steps, x the start or reached from it: from the start, from the closure, from pairs.
+   */
+  private unfoldClosure(def: TabDef): CQ[] {
+    const { chain, start, plus } = def.closure!;
+    const call = chain.rule.body[chain.call]! as { kind: 'call'; atom: { args: Term[] } };
+    const stepRule: Rule = {
+      ...chain.rule,
+      head: { pred: chain.rule.head.pred, args: [...chain.rule.head.args, call.atom.args[chain.k]!] },
+      body: chain.rule.body.filter((_, i) => i !== chain.call && !isFilter(chain, i)),
+    };
+    const sources: ('start' | 'plus' | 'self')[] =
+      plus === undefined ? ['start', 'self'] : ['start', 'plus', 'self'];
+    const out: CQ[] = [];
+    for (const src of sources) {
+      const s = new State();
+      let x: T = start;
+      let from: T = start;
+      const codes = def.freeCodes[def.freeCodes.length - 1] ?? null;
+      if (src === 'plus') {
+        x = from = { k: 'v', n: `m${def.id}_x` };
+        if (codes !== null) s.types.set(x.n, [...codes]);
+        s.atoms.push({ src: { k: 'tab', key: plus! }, args: [x] });
+      } else if (src === 'self') {
+        from = { k: 'v', n: `m${def.id}_y` };
+        if (codes !== null) s.types.set(from.n, [...codes]);
+        if (plus !== undefined) {
+          x = { k: 'v', n: `m${def.id}_x` };
+          if (codes !== null) s.types.set(x.n, [...codes]);
+        }
+        s.atoms.push({ src: { k: 'tab', key: def.key }, args: plus === undefined ? [from] : [x, from] });
+      }
+      const { head, body } = this.rename(stepRule, [def.key]);
+      const w = head[head.length - 1]!;
+      if (!s.unify(head[chain.k]!, from)) continue;
+      out.push(...this.unfold(s, body, plus === undefined ? [w] : [x, w]));
+    }
+    return out;
   }
 
   private rename(rule: Rule, stack: readonly string[]): { head: T[]; body: Goal[] } {
@@ -228,6 +418,7 @@ export class Unfolder {
 
   /** Unfolds the definition of a tabled pattern (its free positions are the outputs). */
   unfoldDef(def: TabDef): CQ[] {
+    if (def.closure !== undefined) return this.unfoldClosure(def);
     const s = new State();
     const free = def.freeCodes.map((codes, i): T => {
       const n = `f${def.id}_${i}`;
@@ -339,6 +530,22 @@ function column(
       throw new Error(`unknown source ${JSON.stringify(never)}`);
     }
   }
+}
+
+function walkMark(n: string, pred: string, arity: number, k: number): string {
+  return `${n}|${pred}/${arity}@${k}`;
+}
+
+/** Types a closure column may hold: the union of its steps' output types (null: any). */
+function outCodes(cqs: CQ[], col: number): number[] | null {
+  const out = new Set<number>();
+  for (const cq of cqs) {
+    const t = cq.s.deref(cq.outs[col]!);
+    const codes = t.k === 'v' ? cq.s.varTypes(t.n) : t.k === 'c' || t.k === 'p' ? [t.code] : null;
+    if (codes === null) return null;
+    for (const c of codes) out.add(c);
+  }
+  return [...out].sort((a, b) => a - b);
 }
 
 function edbTypesFit(s: State, args: T[], types: (number[] | null)[]): boolean {
