@@ -232,17 +232,27 @@ export class SqlEngine implements Engine {
             b: this.bindings(scope, [req.actor, { type: req.resourceType, id: '\u0000unknown' }]),
           }
         : undefined;
+    // with context facts every temporary id (the probe's too) is written to vals: never list the probe
+    const probeId =
+      probe === undefined
+        ? -1
+        : this.interner.requestId({ type: req.resourceType, id: '\u0000unknown' }, scope.temps);
     const everything = (): boolean => {
       if (probe === undefined || Number(probe.q.first(probe.b)) !== 1) return false;
-      const all = q.rows(b, this.limits.maxResults, 'stop').filter((r) => !isWildcard(Number(r[0])));
+      const all = q
+        .rows(b, this.limits.maxResults, 'stop')
+        .filter((r) => !isWildcard(Number(r[0])) && Number(r[0]) !== probeId);
       const code = this.interner.typeCode(req.resourceType);
-      const known = this.db.exec('SELECT count(*) FROM vals WHERE id BETWEEN ? AND ?', [
+      const known = this.db.exec('SELECT count(*) FROM vals WHERE id BETWEEN ? AND ? AND id != ?', [
         code * TYPE_SPAN + 1,
         (code + 1) * TYPE_SPAN - 1,
+        probeId,
       ])[0]?.values[0]?.[0];
       return all.length === Number(known);
     };
-    const rows = this.ctx.run(scope, ctx, () => (everything() ? [[0]] : q.rows(b, page, 'stop')));
+    const rows = this.ctx
+      .run(scope, ctx, () => (everything() ? [[0]] : q.rows(b, page, 'stop')))
+      .filter((r) => Number(r[0]) !== probeId);
     const results: string[] = [];
     let last = after;
     for (const row of rows.slice(0, page)) {
