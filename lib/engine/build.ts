@@ -156,6 +156,8 @@ export function buildDatabase(sql: SqlJsStatic, policy: Policy, facts: Iterable<
     writeMeta(db, 'format', DB_FORMAT);
     db.exec('COMMIT');
     db.exec('ANALYZE');
+    // facts arrive in any order, so B-tree pages are part empty: rebuilding packs them (-6% at 1M facts)
+    db.exec('VACUUM');
     return db;
   } catch (e) {
     db.close();
