@@ -52,6 +52,15 @@ export class Printer {
     return this.defs.get(o.tab.key)?.freeCodes[o.tab.col] ?? null;
   }
 
+  /** A relation computed from a bound value (a walk, or a pattern with a parameter): a few rows. */
+  private demandDriven(key: string): boolean {
+    const d = this.defs.get(key);
+    return (
+      d !== undefined &&
+      (d.closure !== undefined || d.template.some((t) => 'bound' in t && t.bound.k === 'p'))
+    );
+  }
+
   /** The primary column of a root variable (a non-wildcard column when there is one). */
   private primary(cq: CQ, n: string): { expr: string; wild: boolean } | undefined {
     const list = cq.occ.get(n);
@@ -246,7 +255,7 @@ export class Printer {
     const where: string[] = [];
     for (let i = 0; i < n; i++) {
       const src = cq.s.atoms[i]!.src;
-      if (src.k === 'tab' && this.defs.get(src.key)?.closure !== undefined && !local[i]) {
+      if (src.k === 'tab' && this.demandDriven(src.key) && !local[i]) {
         walks.push(this.source(cq, i));
         where.push(...own[i]!);
       } else if (local[i]) {
@@ -259,7 +268,7 @@ export class Printer {
       }
     }
     where.push(...shared);
-    // chain walks are a handful of rows without statistics: loop over them first, in unfolding order
+    // demand-driven relations are a handful of rows without statistics: loop over them first
     if (walks.length > 0) return { from: [[...walks, ...from].join(' CROSS JOIN ')], where };
     return { from, where };
   }
