@@ -46,10 +46,13 @@ export class State {
   conds: Cond[] = [];
   /** `var|pred/arity@k` -> start key: the variable holds a value reached by a chain walk from that start. */
   walked = new Map<string, string>();
+  /** Walked variable -> atoms, conditions and types when its walk was made (to tell if it is private). */
+  walkAt = new Map<string, { atoms: number; conds: number; types: number[] | null }>();
 
   clone(): State {
     const s = new State();
     s.walked = new Map(this.walked);
+    s.walkAt = new Map(this.walkAt);
     s.bind = new Map(this.bind);
     s.types = new Map(this.types);
     s.atoms = [...this.atoms];

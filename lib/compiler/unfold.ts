@@ -23,7 +23,7 @@ export interface TabDef {
   freeCodes: (number[] | null)[];
   cqs?: CQ[];
   /** Set for the closure of a chain rule from a bound start (one column: the values reached in 1+ steps). */
-  closure?: { chain: ChainRule; start: T; plus?: string };
+  closure?: { chain: ChainRule; start: T; plus?: string; reflexive: boolean };
 }
 
 /** Thrown when a call pattern repeats among its ancestors: the compile restarts with it tabled. */
@@ -136,12 +136,19 @@ export class Unfolder {
     goal: CallGoal,
     rest: readonly Goal[],
     emit: (s: State) => void,
-    skip: ReadonlySet<number> = new Set(),
+    skip0: ReadonlySet<number> = new Set(),
   ): void {
+    let skip = skip0;
     const { pred, args } = goal;
     const chains = this.chains(pred, args.length);
     for (const [k, chain] of chains) {
       if (skip.has(k)) continue;
+      const a = s.deref(args[k]!);
+      if (a.k === 'v' && s.walked.has(walkMark(a.n, pred, args.length, k)) && isPrivate(s, a.n, rest)) {
+        // nothing else reads the walked value: walking on from it adds nothing the outer walk has not
+        skip = new Set([...skip, k]);
+        continue;
+      }
       const from = this.walkStart(s, pred, args, chain);
       if (from === undefined) continue;
       this.walk(s, goal, chain, from, rest, emit, skip);
@@ -227,65 +234,63 @@ export class Unfolder {
     const { pred, args } = goal;
     const k = chain.k;
     const inner = new Set([...skip, k]);
-    this.expand(s.clone(), goal, rest, emit, inner);
-    const s2 = s.clone();
-    for (let i = 0; i < chain.rule.body.length; i++) {
-      if (!isFilter(chain, i)) continue;
-      const l = chain.rule.body[i]! as { kind: 'isa'; var: string; types: string[] };
+    const filters = chain.rule.body.flatMap((l, i) => {
+      if (!isFilter(chain, i) || l.kind !== 'isa') return [];
       const pos = chain.rule.head.args.findIndex((a) => a.kind === 'var' && a.name === l.var);
-      if (
-        !s2.isa(
-          args[pos]!,
-          l.types.map((t) => this.catalog.typeCode(t)),
-        )
-      )
-        return;
+      return [{ t: args[pos]!, codes: l.types.map((t) => this.catalog.typeCode(t)) }];
+    });
+    // filters that hold statically let the start itself join the closure: one set of queries, not two
+    const reflexive = !('from' in from) && filters.every((f) => staticIsa(s, f.t, f.codes));
+    if (!reflexive) this.expand(s.clone(), goal, rest, emit, inner);
+    const s2 = s.clone();
+    for (const f of filters) if (!s2.isa(f.t, f.codes)) return;
+    let closure: TabDef | undefined;
+    if ('from' in from) {
+      closure = this.tabled.get(from.start);
+    } else {
+      const st = from.start;
+      const base = `${pred}/${args.length}@${k}(${st.k === 'c' ? `c${st.id}` : `p${st.slot}:${st.code}`})`;
+      closure = this.closureDef(`${base}${reflexive ? '=' : '+'}`, chain, st, undefined, reflexive);
     }
-    const startKey =
-      'from' in from
-        ? from.start
-        : from.start.k === 'c'
-          ? `c${from.start.id}`
-          : `p${from.start.slot}:${from.start.code}`;
-    const base = `${pred}/${args.length}@${k}(${startKey})`;
-    const closure = this.closureDef(`${base}+`, chain, 'from' in from ? undefined : from.start, false);
     if (closure === undefined) return;
     const r: T = { k: 'v', n: `v${this.fresh++}_walk` };
     const codes = closure.freeCodes[0] ?? null;
     if (codes !== null && !s2.narrow(r.n, codes)) return;
     if ('from' in from) {
-      const pairs = this.closureDef(`${base}*`, chain, undefined, true);
+      const pairs = this.closureDef(`${closure.key}*`, chain, closure.closure!.start, closure, false);
       if (pairs === undefined) return;
       s2.atoms.push({ src: { k: 'tab', key: pairs.key }, args: [{ k: 'v', n: from.from }, r] });
     } else {
       s2.atoms.push({ src: { k: 'tab', key: closure.key }, args: [r] });
     }
-    s2.walked.set(walkMark(r.n, pred, args.length, k), startKey);
+    s2.walked.set(walkMark(r.n, pred, args.length, k), closure.key);
+    s2.walkAt.set(r.n, { atoms: s2.atoms.length, conds: s2.conds.length, types: s2.varTypes(r.n) });
     this.expand(s2, { ...goal, args: args.map((a, i) => (i === k ? r : a)) }, rest, emit, inner);
   }
 
-  /** The (tabled) closure of a walk from a start (one column) or its pairs (two columns). */
+  /**
+   * The (tabled) closure of a walk from a start (one column: values reached in 1+ steps, or 0+ when
+   * reflexive), or the pairs of a closure (x, y): y reached from x in 1+ steps, x in the closure or the start.
+   */
   private closureDef(
     key: string,
     chain: ChainRule,
-    start: T | undefined,
-    pairs: boolean,
+    start: T,
+    of: TabDef | undefined,
+    reflexive: boolean,
   ): TabDef | undefined {
     let def = this.tabled.get(key);
     if (def === undefined) {
-      const plus = pairs ? this.tabled.get(key.replace(/\*$/, '+')) : undefined;
-      if ((pairs && plus === undefined) || (!pairs && start === undefined)) return undefined;
       const fresh: TabDef = {
         id: this.tabled.size + 1,
         key,
         pred: chain.rule.head.pred,
         template: [],
-        freeCodes: pairs ? [null, plus!.freeCodes[0]!] : [null],
-        closure: { chain, start: start ?? plus!.closure!.start, plus: plus?.key },
+        freeCodes: of !== undefined ? [null, of.freeCodes[0]!] : [null],
+        closure: { chain, start, plus: of?.key, reflexive },
       };
       const cqs = this.unfoldClosure(fresh);
-      if (pairs) fresh.freeCodes = [null, plus!.freeCodes[0]!];
-      else fresh.freeCodes = [outCodes(cqs, 0)];
+      if (of === undefined) fresh.freeCodes = [outCodes(cqs, 0)];
       if (fresh.freeCodes[fresh.freeCodes.length - 1]?.length === 0) return undefined;
       this.tabled.set(key, fresh);
       def = fresh;
@@ -294,20 +299,28 @@ export class Unfolder {
   }
 
   /**
-   * The steps of a closure: from its start and from every value reached. Pairs (x, y), y reached
-   * from x in 1+ steps, x the start or reached from it: from the start, from the closure, from pairs.
+   * The steps of a closure: from its start (or the start itself when reflexive) and from every value
+   * reached. Pairs: from the start (unless the closure holds it), from the closure, from pairs.
    */
   private unfoldClosure(def: TabDef): CQ[] {
-    const { chain, start, plus } = def.closure!;
+    const { chain, start, plus, reflexive } = def.closure!;
     const call = chain.rule.body[chain.call]! as { kind: 'call'; atom: { args: Term[] } };
     const stepRule: Rule = {
       ...chain.rule,
       head: { pred: chain.rule.head.pred, args: [...chain.rule.head.args, call.atom.args[chain.k]!] },
       body: chain.rule.body.filter((_, i) => i !== chain.call && !isFilter(chain, i)),
     };
+    const ofReflexive = plus !== undefined && this.tabled.get(plus)?.closure?.reflexive === true;
     const sources: ('start' | 'plus' | 'self')[] =
-      plus === undefined ? ['start', 'self'] : ['start', 'plus', 'self'];
+      plus === undefined
+        ? reflexive
+          ? ['self']
+          : ['start', 'self']
+        : ofReflexive
+          ? ['plus', 'self']
+          : ['start', 'plus', 'self'];
     const out: CQ[] = [];
+    if (reflexive) out.push(...this.unfold(new State(), [], [start]));
     for (const src of sources) {
       const s = new State();
       let x: T = start;
@@ -530,6 +543,51 @@ function column(
       throw new Error(`unknown source ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** A type test that holds with no run-time check. */
+function staticIsa(s: State, t0: T, codes: number[]): boolean {
+  const t = s.deref(t0);
+  if (t.k === 'c' || t.k === 'p') return codes.includes(t.code);
+  if (t.k === 'v') return s.varTypes(t.n)?.every((c) => codes.includes(c)) ?? false;
+  return false;
+}
+
+/** Outputs of queries, definitions and closures: a walked value bound to one is not private. */
+const OUTPUT_VAR = /^(q_|f\d+_|m\d+_)/;
+
+/**
+ * True when a walked variable is read by nothing added since its walk (no atom, condition, type
+ * narrowing, pending goal or output), so only its existence matters.
+ */
+function isPrivate(s: State, n: string, rest: readonly Goal[]): boolean {
+  const at = s.walkAt.get(n);
+  if (at === undefined) return false;
+  const is = (t: T) => {
+    const d = s.deref(t);
+    return d.k === 'v' && d.n === n;
+  };
+  const types = s.varTypes(n);
+  if (at.types !== null && (types === null || types.length !== at.types.length)) return false;
+  if (at.types === null && types !== null) return false;
+  for (const a of s.atoms.slice(at.atoms)) if (a.args.some(is)) return false;
+  for (const c of s.conds.slice(at.conds)) {
+    const terms = c.k === 'not' ? c.goal.args : c.k === 'isa' ? [c.t] : [c.a, c.b];
+    if (terms.some(is)) return false;
+  }
+  for (const g of rest) {
+    const terms =
+      g.k === 'call' || g.k === 'not'
+        ? g.goal.args
+        : g.k === 'isa'
+          ? [g.t]
+          : g.k === 'in'
+            ? [g.a, ...g.list]
+            : [g.a, g.b];
+    if (terms.some(is)) return false;
+  }
+  for (const v of s.bind.keys()) if (OUTPUT_VAR.test(v) && is({ k: 'v', n: v })) return false;
+  return true;
 }
 
 function walkMark(n: string, pred: string, arity: number, k: number): string {

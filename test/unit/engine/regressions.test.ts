@@ -146,13 +146,13 @@ describe('engine regressions (differential testing)', () => {
     }
   });
 
-  // OPEN (it.fails: passes while the engine still throws; drop `.fails` once fixed).
+  // FIXED by the chain walk on the bound actor (fewer unfolded arms).
   // A 9-rule policy (role chain, permissions from roles, right-recursive nested groups with roles
   // granted to groups, `in` over actions, an object literal in a head) and 4 facts whose type
   // signatures multiply the unfolded arms: evaluateQuery has_role(a, role, r) and
   // has_permission(a, p, r) throws "query cannot be compiled: too many terms in compound SELECT"
   // (SQLite caps a compound SELECT at 500 arms). Any of the 9 rules or 4 facts removed, it compiles.
-  it.fails('evaluateQuery joins has_role and has_permission without exceeding the compound SELECT limit', () => {
+  it('evaluateQuery joins has_role and has_permission without exceeding the compound SELECT limit', () => {
     const R = 'has_role';
     const P = 'has_permission';
     const rules = [
