@@ -219,6 +219,7 @@ function print(
     fixpoint.push(group);
   }
   let body: string;
+  pr.root = true;
   if (o.mode === 'exists') {
     body = existsBody(mergeCqs(root.map((cq) => ({ ...pr.parts(cq), cols: ['1'] }))));
   } else {

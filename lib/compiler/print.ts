@@ -22,6 +22,8 @@ function wildEq(a: string, b: string): string {
 /** Prints finished conjunctive queries as SQL; collects the parameters they read. */
 export class Printer {
   readonly params: ParamRef[] = [];
+  /** True while printing the main statement (not a relation's definition). */
+  root = false;
   private readonly paramIdx = new Map<string, number>();
 
   constructor(
@@ -57,7 +59,7 @@ export class Printer {
     const d = this.defs.get(key);
     return (
       d !== undefined &&
-      (d.closure !== undefined || d.template.some((t) => 'bound' in t && t.bound.k === 'p'))
+      (d.closure !== undefined || (this.root && d.template.some((t) => 'bound' in t && t.bound.k === 'p')))
     );
   }
 
