@@ -179,6 +179,7 @@ function print(
     });
   const defCols = (d: TabDef) => Array.from({ length: Math.max(1, d.freeCodes.length) }, (_, i) => `c${i}`);
   const defBody = (d: TabDef): string => {
+    pr.ordered = d.demand !== undefined || d.template.some((t) => 'bound' in t && t.bound.k === 'p');
     const cqs = [...(d.cqs ?? [])].sort((a, b) => selfRefs(a, d.key).atoms - selfRefs(b, d.key).atoms);
     if (cqs.length === 0)
       return `SELECT ${defCols(d)
@@ -219,6 +220,7 @@ function print(
     fixpoint.push(group);
   }
   let body: string;
+  pr.ordered = false;
   pr.root = true;
   if (o.mode === 'exists') {
     body = existsBody(mergeCqs(root.map((cq) => ({ ...pr.parts(cq), cols: ['1'] }))));

@@ -24,6 +24,8 @@ export class Printer {
   readonly params: ParamRef[] = [];
   /** True while printing the main statement (not a relation's definition). */
   root = false;
+  /** True while printing a relation restricted to a demand: every join order is chosen here. */
+  ordered = false;
   private readonly paramIdx = new Map<string, number>();
 
   constructor(
@@ -59,7 +61,8 @@ export class Printer {
     const d = this.defs.get(key);
     return (
       d !== undefined &&
-      (d.closure !== undefined || (this.root && d.template.some((t) => 'bound' in t && t.bound.k === 'p')))
+      (d.closure !== undefined ||
+        ((this.root || this.ordered) && d.template.some((t) => 'bound' in t && t.bound.k === 'p')))
     );
   }
 
@@ -255,10 +258,13 @@ export class Printer {
     const from: string[] = [];
     const walks: string[] = [];
     const where: string[] = [];
+    const fromIdx: number[] = [];
+    const walkIdx: number[] = [];
     for (let i = 0; i < n; i++) {
       const src = cq.s.atoms[i]!.src;
       if (src.k === 'tab' && this.demandDriven(src.key) && !local[i]) {
         walks.push(this.source(cq, i));
+        walkIdx.push(i);
         where.push(...own[i]!);
       } else if (local[i]) {
         const w = own[i]!.length > 0 ? ` WHERE ${own[i]!.join(' AND ')}` : '';
@@ -266,12 +272,16 @@ export class Printer {
         where.push(`(SELECT 1 FROM ${this.source(cq, i)}${w} LIMIT 1) IS NOT NULL`);
       } else {
         from.push(this.source(cq, i));
+        fromIdx.push(i);
         where.push(...own[i]!);
       }
     }
     where.push(...shared);
     // demand-driven relations are a handful of rows without statistics: loop over them first
-    if (walks.length > 0) return { from: [[...walks, ...from].join(' CROSS JOIN ')], where };
+    if (walkIdx.length > 0) {
+      const order = seekOrder(cq, walkIdx, fromIdx);
+      return { from: [order.map((i) => this.source(cq, i)).join(' CROSS JOIN ')], where };
+    }
     return { from, where };
   }
 
@@ -285,6 +295,38 @@ export class Printer {
     if (cq.outs.length === 0) return [`1 AS ${prefix}0`];
     return cq.outs.map((t, i) => `${this.term(cq, t)} AS ${prefix}${i}`);
   }
+}
+
+/**
+ * A join order for SQLite to follow: the demand-driven relations, then repeatedly the atom that can
+ * seek on a bound first column (primary key or reverse index), else any bound column, else the next.
+ */
+function seekOrder(cq: CQ, first: number[], rest: number[]): number[] {
+  const bound = new Set<string>();
+  const place = (i: number) => {
+    for (const a of cq.s.atoms[i]!.args) {
+      const t = cq.s.deref(a);
+      if (t.k === 'v') bound.add(t.n);
+    }
+  };
+  const isBound = (a: T) => {
+    const t = cq.s.deref(a);
+    return t.k !== 'v' || bound.has(t.n);
+  };
+  const order = [...first];
+  first.forEach(place);
+  const left = [...rest];
+  while (left.length > 0) {
+    const seek = left.findIndex((i) => {
+      const args = cq.s.atoms[i]!.args;
+      return isBound(args[0]!) || isBound(args[args.length - 1]!);
+    });
+    const any = seek !== -1 ? seek : left.findIndex((i) => cq.s.atoms[i]!.args.some(isBound));
+    const [i] = left.splice(any !== -1 ? any : 0, 1);
+    order.push(i!);
+    place(i!);
+  }
+  return order;
 }
 
 /** One conjunctive query as FROM items, WHERE conditions and output columns. */

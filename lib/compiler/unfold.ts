@@ -24,6 +24,8 @@ export interface TabDef {
   cqs?: CQ[];
   /** Set for the closure of a chain rule from a bound start (one column: the values reached in 1+ steps). */
   closure?: { chain: ChainRule; start: T; plus?: string; reflexive: boolean };
+  /** Free column `free` holds only values of column `col` of the tabled relation `key`. */
+  demand?: { free: number; key: string; col: number };
 }
 
 /** Thrown when a call pattern repeats among its ancestors: the compile restarts with it tabled. */
@@ -106,7 +108,9 @@ export class Unfolder {
 
   private call(s: State, goal: CallGoal, rest: readonly Goal[], emit: (s: State) => void): void {
     const args = goal.args.map((a) => s.deref(a));
-    const key = patternKey(s, goal.pred, args) + this.walkSuffix(s, goal.pred, args);
+    const base = patternKey(s, goal.pred, args) + this.walkSuffix(s, goal.pred, args);
+    const demand = this.demandOf(s, args, base);
+    const key = demand === undefined ? base : `${base}~d${demand.pos}:${demand.key}#${demand.col}`;
     const def = this.tabled.get(key);
     if (def !== undefined) {
       const free: T[] = [];
@@ -122,8 +126,15 @@ export class Unfolder {
       this.solve(s, rest, emit);
       return;
     }
-    if (goal.stack.includes(key))
-      throw new RecursionSignal(makeDef(this.tabled.size + 1, key, goal.pred, s, args));
+    if (goal.stack.includes(key)) {
+      const made = makeDef(this.tabled.size + 1, key, goal.pred, s, args);
+      if (demand !== undefined) {
+        const tp = made.template[demand.pos];
+        if (tp !== undefined && 'free' in tp)
+          made.demand = { free: tp.free, key: demand.key, col: demand.col };
+      }
+      throw new RecursionSignal(made);
+    }
     if (goal.stack.length > MAX_DEPTH) {
       throw new DomainError('query-too-expensive', `rule unfolding deeper than ${MAX_DEPTH} at ${goal.pred}`);
     }
@@ -200,6 +211,29 @@ export class Unfolder {
       if (start !== undefined) out += `~${k}:${start}`;
     }
     return out;
+  }
+
+  /**
+   * A free argument already joined to a relation computed from a parameter (a demand-driven
+   * relation): a relation tabled for this call may be restricted to that relation's values.
+   */
+  private demandOf(s: State, args: T[], base: string): { pos: number; key: string; col: number } | undefined {
+    for (let pos = 0; pos < args.length; pos++) {
+      const a = args[pos]!;
+      if (a.k !== 'v') continue;
+      for (const at of s.atoms) {
+        if (at.src.k !== 'tab' || at.src.key === base || at.src.key.startsWith(`${base}~`)) continue;
+        const d = this.tabled.get(at.src.key);
+        if (d === undefined || d.demand !== undefined) continue;
+        if (d.closure === undefined && !d.template.some((t) => 'bound' in t && t.bound.k === 'p')) continue;
+        const col = at.args.findIndex((t) => {
+          const x = s.deref(t);
+          return x.k === 'v' && x.n === a.n;
+        });
+        if (col !== -1) return { pos, key: at.src.key, col };
+      }
+    }
+    return undefined;
   }
 
   /** Chain rules of a predicate by walked position (positions with exactly one chain rule). */
@@ -439,6 +473,15 @@ export class Unfolder {
       return { k: 'v', n };
     });
     const args = def.template.map((tp) => ('bound' in tp ? tp.bound : free[tp.free]!));
+    if (def.demand !== undefined) {
+      // only the values the callers can join with: the column of a relation computed from a parameter
+      const d = this.tabled.get(def.demand.key)!;
+      const cols = Array.from(
+        { length: Math.max(1, d.freeCodes.length) },
+        (_, i): T => (i === def.demand!.col ? free[def.demand!.free]! : { k: 'v', n: `d${def.id}_${i}` }),
+      );
+      s.atoms.push({ src: { k: 'tab', key: d.key }, args: cols });
+    }
     const out: CQ[] = [];
     this.expand(s, { pred: def.pred, args, stack: [def.key] }, [], (done) => {
       if (++this.cqCount > this.maxCqs) {
