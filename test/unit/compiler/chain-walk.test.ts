@@ -119,6 +119,47 @@ describe('chain walk on a bound resource', () => {
   });
 });
 
+describe('demand from a parameter-bound relation', () => {
+  it("restricts the groups' recursive roles to the actor's groups, with the same answers", () => {
+    const policy = parsePolicy([{ filename: 'w.polar', src: SRC }]);
+    const db = buildDatabase(sql, policy, FACTS);
+    const engine = createEngine(sql, db, policy);
+    const catalog = new EngineCatalog(engine.interner, policy, readPreds(db));
+    const c = compileQuery(
+      {
+        atoms: [
+          { pred: 'allow', args: [{ kind: 'param', slot: 0 }, S2('read'), { kind: 'var', name: 'r' }] },
+        ],
+        vars: { r: { types: ['Folder'] } },
+        params: ['User'],
+        outputs: ['r'],
+      },
+      catalog,
+      { mode: 'rows' },
+    );
+    // the actor's groups: a relation computed from the parameter
+    const groups =
+      /(r\d+)\(c0\) AS \(SELECT t0_0\.a1 AS c0 FROM f_has_group_2 t0_0 WHERE t0_0\.a0 = \?1\n/.exec(c.with);
+    expect(groups).not.toBeNull();
+    // every two-column relation (group, folder) starts from those groups
+    const pairs = [...c.with.matchAll(/(r\d+)\(c0, c1\) AS \(((?:.|\n)*?)\)(?:,\n|\n?$)/g)];
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const m of pairs)
+      for (const arm of m[2]!.split('\nUNION\n'))
+        expect(arm).toMatch(new RegExp(`FROM ${groups![1]} t0_0 CROSS JOIN`));
+    const ref = evaluate(policy, FACTS, { now: 0 });
+    for (const u of ['alice', 'bob', 'carol', 'dave'])
+      for (const action of ['read', 'write']) {
+        const got = engine.list({ actor: v('User', u), action, resourceType: 'Folder' }).results;
+        expect([...got].sort(), `${u} ${action}`).toEqual(ref.list(v('User', u), action, 'Folder'));
+      }
+    expect(
+      engine.list({ actor: v('User', 'bob'), action: 'read', resourceType: 'Folder' }).results,
+    ).toHaveLength(7);
+    db.close();
+  });
+});
+
 function S2(s: string) {
   return { kind: 'const' as const, value: S(s) };
 }
