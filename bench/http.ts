@@ -4,16 +4,15 @@
 // bundled Lambda handler (process start to first answer, snapshot load included).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
-import { build } from 'esbuild';
 import { loadSqlJs } from '../lib/engine/index.ts';
 import { parsePolicy } from '../lib/polar/index.ts';
 import { buildSnapshot, createManifest, createSnapshotId } from '../lib/snapshot/index.ts';
 import { FileSnapshotStore } from '../lib/store/index.ts';
 import { generateDataset } from './gen/github.ts';
+import { drive, requestSets } from './lib/http-load.ts';
+import { bundle, freePort, procRssMiB, ROOT, until } from './lib/proc.ts';
 
 const { values } = parseArgs({
   options: {
@@ -25,13 +24,10 @@ const { values } = parseArgs({
 const FACTS = Number(values.facts);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
-const ROOT = resolve(import.meta.dirname, '..');
 const WORK = join(ROOT, '.data', 'bench-http');
 const STORE_DIR = join(WORK, `store-${FACTS}`);
-const BANNER =
-  "import{createRequire as __cjsRequire}from'node:module';const require=__cjsRequire(import.meta.url);";
 const ms = (n: number) => `${n.toFixed(2)} ms`;
-const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
+const mib = (n: number) => `${n.toFixed(0)} MiB`;
 
 /** Builds (once, cached in .data/) the snapshot of the generated data set. */
 async function ensureStore(store: FileSnapshotStore) {
@@ -71,38 +67,6 @@ async function republish(store: FileSnapshotStore): Promise<string> {
   return next.id;
 }
 
-async function bundle(entry: string, out: string): Promise<string> {
-  const outfile = join(WORK, out);
-  await build({
-    entryPoints: [join(ROOT, entry)],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    minify: true,
-    banner: { js: BANNER },
-    outfile,
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
-
-function rssKb(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
-}
-
 async function health(url: string): Promise<{ status: number; snapshot?: string }> {
   try {
     const res = await fetch(`${url}/healthcheck`);
@@ -113,35 +77,18 @@ async function health(url: string): Promise<{ status: number; snapshot?: string 
   }
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const json = { 'content-type': 'application/json' };
-const post = (path: string, body: unknown) => ({
-  method: 'POST',
-  path,
-  headers: json,
-  body: JSON.stringify(body),
-});
-
-async function load(url: string, name: string, requests: ReturnType<typeof post>[]) {
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, requests });
-  const bad = r.errors + r.timeouts + r.non2xx;
+async function load(url: string, name: string, requests: ReturnType<typeof requestSets>['authorize']) {
+  const r = await drive(url, requests, SECONDS, CONNECTIONS);
   console.log(
-    `${name.padEnd(24)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${ms(r.latency.p50)}  p99 ${ms(r.latency.p99)}  (${r['2xx']} ok, ${bad} failed)`,
+    `${name.padEnd(24)} ${r.reqPerSec.toFixed(0).padStart(7)} req/s  p50 ${ms(r.p50Ms)}  p99 ${ms(r.p99Ms)}  (${r.ok} ok, ${r.failed} failed)`,
   );
 }
 
 mkdirSync(WORK, { recursive: true });
 const store = new FileSnapshotStore(STORE_DIR);
 const dataset = await ensureStore(store);
-const serverJs = await bundle('functions/server.ts', 'server.mjs');
-const lambdaJs = await bundle('functions/serve-lambda.ts', 'serve-lambda.mjs');
+const serverJs = await bundle('functions/server.ts', join(WORK, 'server.mjs'));
+const lambdaJs = await bundle('functions/serve-lambda.ts', join(WORK, 'serve-lambda.mjs'));
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
 const env = {
@@ -150,6 +97,8 @@ const env = {
   PORT: String(port),
   HOST: '127.0.0.1',
   FALLBACK_REFRESH_SECONDS: '1',
+  // As in the Dockerfile: glibc returns freed snapshot buffers to the OS instead of keeping them.
+  MALLOC_MMAP_THRESHOLD_: '131072',
 };
 const child: ChildProcess = spawn(process.execPath, [serverJs], {
   env,
@@ -159,54 +108,27 @@ try {
   const t0 = performance.now();
   await until('the server to load its snapshot', async () => (await health(url)).status === 200);
   console.log(
-    `node server ready (${FACTS.toLocaleString()} facts) in ${ms(performance.now() - t0)}; RSS ${mib(rssKb(child.pid!).rss)}`,
+    `node server ready (${FACTS.toLocaleString()} facts) in ${ms(performance.now() - t0)}; RSS ${mib(procRssMiB(child.pid!).rss)}`,
   );
 
   const checks = dataset.sampleChecks(2000, 7);
-  const actor = (c: (typeof checks)[number]) => ({ actor_type: c.actor.type, actor_id: c.actor.id });
-  const authorize = checks.map((c) =>
-    post('/api/authorize', {
-      ...actor(c),
-      action: c.action,
-      resource_type: c.resource.type,
-      resource_id: c.resource.id,
-      context_facts: [],
-    }),
-  );
-  const mix = checks.map((c, i) => {
-    if (i % 10 === 1)
-      return post('/api/list', {
-        ...actor(c),
-        action: c.action,
-        resource_type: c.resource.type,
-        context_facts: [],
-        page_size: 10000,
-      });
-    if (i % 10 === 2)
-      return post('/api/actions', {
-        ...actor(c),
-        resource_type: c.resource.type,
-        resource_id: c.resource.id,
-        context_facts: [],
-      });
-    return authorize[i]!;
-  });
+  const { authorize, mix } = requestSets(checks);
   await load(url, 'warm-up (authorize)', authorize.slice(0, 200));
   await load(url, 'authorize', authorize);
   // Folder checks walk a 10-deep recursive chain; without them the figure shows the non-recursive path.
   const flat = authorize.filter((_, i) => checks[i]!.resource.type !== 'Folder');
   await load(url, 'authorize (no Folder)', flat);
   await load(url, 'mix 80/10/10 auth/list/act', mix);
-  const after = rssKb(child.pid!);
-  console.log(`RSS after load ${mib(after.rss)} (peak so far ${mib(after.hwm)})`);
+  const after = procRssMiB(child.pid!);
+  console.log(`RSS after load ${mib(after.rss)} (peak so far ${mib(after.peak)})`);
 
   const next = await republish(store);
   await until('the swap', async () => (await health(url)).snapshot === next);
-  const swapped = rssKb(child.pid!);
+  const swapped = procRssMiB(child.pid!);
   // The old WASM heap goes when V8 collects it; keep some traffic going meanwhile.
   await load(url, 'authorize after swap', authorize);
   console.log(
-    `snapshot swap: peak RSS ${mib(swapped.hwm)}, RSS right after ${mib(swapped.rss)}, ${SECONDS} s later ${mib(rssKb(child.pid!).rss)}`,
+    `snapshot swap: peak RSS ${mib(swapped.peak)}, RSS right after ${mib(swapped.rss)}, ${SECONDS} s later ${mib(procRssMiB(child.pid!).rss)}`,
   );
 } finally {
   child.kill('SIGTERM');

@@ -83,9 +83,12 @@ export class LambdaServing extends Construct {
       timeout: props.timeout ?? SIZING.serveTimeout,
       role: basics.role,
       logGroup: basics.logGroup,
-      environment: sourceMaps
-        ? { ...props.environment, NODE_OPTIONS: '--enable-source-maps' }
-        : props.environment,
+      // glibc returns freed snapshot buffers to the OS after a swap instead of keeping them (as in the Dockerfile).
+      environment: {
+        ...props.environment,
+        MALLOC_MMAP_THRESHOLD_: '131072',
+        ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+      },
       bundling: bundlingOptions(sourceMaps),
     });
     props.snapshots.grantReadPrefix(basics.role);
