@@ -193,7 +193,7 @@ function print(
           .join(', ')} WHERE 0`,
       );
     }
-    return parts.join('\nUNION\n');
+    return unionArms(parts, cqs.filter((cq) => selfRefs(cq, d.key).atoms > 0).length);
   };
   const ctes: string[] = [];
   const tempDdl: string[] = [];
@@ -253,7 +253,25 @@ function print(
 /** A UNION of the arms; a lone arm (possibly merged with IN) needs DISTINCT itself. */
 function distinctArms(arms: CqParts[]): string {
   if (arms.length === 1) return selectSql(arms[0]!).replace(/^SELECT /, 'SELECT DISTINCT ');
-  return arms.map(selectSql).join('\nUNION\n');
+  return unionArms(arms.map(selectSql));
+}
+
+/** SQLite refuses a compound SELECT of more than 500 arms (SQLITE_MAX_COMPOUND_SELECT). */
+const MAX_ARMS = 400;
+
+/**
+ * Joins SELECTs with UNION, folding runs of arms into sub-selects when there are too many for one compound
+ * SELECT; the last `keepTop` arms (those reading a recursive CTE) must stay at the top level.
+ */
+export function unionArms(parts: string[], keepTop = 0): string {
+  if (parts.length <= MAX_ARMS) return parts.join('\nUNION\n');
+  const head = parts.slice(0, parts.length - keepTop);
+  const chunks: string[] = [];
+  for (let i = 0; i < head.length; i += MAX_ARMS) {
+    chunks.push(`SELECT * FROM (${head.slice(i, i + MAX_ARMS).join('\nUNION\n')})`);
+  }
+  const folded = chunks.length > MAX_ARMS ? [`SELECT * FROM (${unionArms(chunks)})`] : chunks;
+  return [...folded, ...parts.slice(parts.length - keepTop)].join('\nUNION\n');
 }
 
 /**

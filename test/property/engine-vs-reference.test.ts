@@ -33,7 +33,7 @@ const show = (v: Value) => `${v.type}{"${v.id}"}`;
  * Engine bugs this suite found that are still open (each pinned by test/unit/engine/regressions.test.ts);
  * while true, the property tolerates that bug so it keeps hunting for others. Flip to false once fixed.
  */
-const KNOWN_BUGS = { duplicateListIds: false, evaluateQueryCompoundLimit: true };
+const KNOWN_BUGS = { duplicateListIds: false, evaluateQueryCompoundLimit: false };
 
 /** Runs one engine call, naming the query when it throws (a throw is a failure too). */
 function ask<T>(what: string, call: () => T): T {
