@@ -33,7 +33,11 @@ const show = (v: Value) => `${v.type}{"${v.id}"}`;
  * Engine bugs this suite found that are still open (each pinned by test/unit/engine/regressions.test.ts);
  * while true, the property tolerates that bug so it keeps hunting for others. Flip to false once fixed.
  */
-const KNOWN_BUGS = { duplicateListIds: false, evaluateQueryCompoundLimit: false };
+const KNOWN_BUGS = {
+  duplicateListIds: false,
+  evaluateQueryCompoundLimit: false,
+  wildcardNarrowedInRecursion: true,
+};
 
 /** Runs one engine call, naming the query when it throws (a throw is a failure too). */
 function ask<T>(what: string, call: () => T): T {
@@ -67,7 +71,14 @@ function compare(
           const got = ask(what, () => engine.list({ actor, action, resourceType, contextFacts }).results);
           const want = ref.list(actor, action, resourceType);
           const known = ref.mentioned(resourceType).map((v) => v.id);
-          expect(sameAnswer(want, got, known), `${what} = [${got}], want [${want}]`).toBe(true);
+          // open bug: a wildcard from a recursive rule narrowed by a negation is listed as "*" alone
+          const knownBug =
+            KNOWN_BUGS.wildcardNarrowedInRecursion &&
+            got.length === 1 &&
+            got[0] === '*' &&
+            want.includes('*');
+          if (!knownBug)
+            expect(sameAnswer(want, got, known), `${what} = [${got}], want [${want}]`).toBe(true);
           if (!KNOWN_BUGS.duplicateListIds)
             expect(new Set(got).size, `${what} = [${got}] has duplicates`).toBe(got.length);
           // Pages of one id each add up to the whole list.
