@@ -59,15 +59,25 @@ export class Counter implements Metric {
   }
 
   render(): string {
-    let out = header(this.name, this.help, 'counter');
-    const samples =
-      this.collect === undefined
-        ? [...this.#values.values()]
-        : this.collect().map((s) => ({ labels: s.labels ?? {}, value: s.value }));
-    for (const { labels, value } of samples)
-      out += `${this.name}${labelText(labels)} ${formatNumber(value)}\n`;
-    return out;
+    return renderSamples(this.name, this.help, 'counter', this.#values, this.collect);
   }
+}
+
+/** Renders a counter or gauge: the stored samples, or those `collect` reads at scrape time. */
+function renderSamples(
+  name: string,
+  help: string,
+  type: 'counter' | 'gauge',
+  stored: Map<string, { labels: Labels; value: number }>,
+  collect: (() => { labels?: Labels; value: number }[]) | undefined,
+): string {
+  let out = header(name, help, type);
+  const samples =
+    collect === undefined
+      ? [...stored.values()]
+      : collect().map((s) => ({ labels: s.labels ?? {}, value: s.value }));
+  for (const { labels, value } of samples) out += `${name}${labelText(labels)} ${formatNumber(value)}\n`;
+  return out;
 }
 
 /** A value that goes up and down; either set directly or read at scrape time by `collect`. */
@@ -85,14 +95,7 @@ export class Gauge implements Metric {
   }
 
   render(): string {
-    let out = header(this.name, this.help, 'gauge');
-    const samples =
-      this.collect === undefined
-        ? [...this.#values.values()]
-        : this.collect().map((s) => ({ labels: s.labels ?? {}, value: s.value }));
-    for (const { labels, value } of samples)
-      out += `${this.name}${labelText(labels)} ${formatNumber(value)}\n`;
-    return out;
+    return renderSamples(this.name, this.help, 'gauge', this.#values, this.collect);
   }
 }
 
