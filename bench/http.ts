@@ -3,7 +3,7 @@
 // prints req/s, p50/p99, RSS after load and peak RSS across a snapshot swap; then the cold start of the
 // bundled Lambda handler (process start to first answer, snapshot load included).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSqlJs } from '../lib/engine/index.ts';
@@ -11,7 +11,7 @@ import { parsePolicy } from '../lib/polar/index.ts';
 import { buildSnapshot, createManifest, createSnapshotId } from '../lib/snapshot/index.ts';
 import { FileSnapshotStore } from '../lib/store/index.ts';
 import { generateDataset } from './gen/github.ts';
-import { drive, requestSets } from './lib/http-load.ts';
+import { coldStarts, drive, requestSets } from './lib/http-load.ts';
 import { bundle, freePort, procRssMiB, ROOT, until } from './lib/proc.ts';
 
 const { values } = parseArgs({
@@ -135,40 +135,9 @@ try {
 }
 
 // Cold start: a fresh process imports the Lambda bundle, loads the snapshot and answers one ALB event.
-const event = JSON.parse(
-  readFileSync(join(ROOT, 'test', 'fixtures', 'alb', 'authorize-headers.json'), 'utf8'),
-);
-event.headers.authorization = undefined;
-const runner = join(WORK, 'cold-start.mjs');
-writeFileSync(
-  runner,
-  `const { handler } = await import(${JSON.stringify(lambdaJs)});
-const res = await handler(${JSON.stringify(event)}, { awsRequestId: 'bench' });
-process.stderr.write('ANSWER ' + res.statusCode + ' ' + res.body + '\\n');\n`,
-);
-const colds: number[] = [];
-for (let i = 0; i < 3; i++) {
-  const t0 = performance.now();
-  const answer = await new Promise<string>((ok, fail) => {
-    const p = spawn(process.execPath, [runner], {
-      env: { ...env, POWERTOOLS_METRICS_NAMESPACE: 'Bench', POWERTOOLS_LOG_LEVEL: 'ERROR' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    p.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /ANSWER .*/.exec(err);
-      if (m !== null) {
-        ok(m[0]);
-        p.kill();
-      }
-    });
-    p.on('exit', (code) => fail(new Error(`cold start runner exited ${code}: ${err}`)));
-  });
-  colds.push(performance.now() - t0);
-  if (i === 0) console.log(`lambda bundle first answer: ${answer}`);
-}
-colds.sort((a, b) => a - b);
+const cold = await coldStarts(lambdaJs, `file:${STORE_DIR}`, dataset.sampleChecks(1, 7)[0]!, 3, WORK);
+const colds = cold.seconds.map((s) => s * 1000).sort((a, b) => a - b);
+console.log(`lambda bundle first answer: ${cold.answer}`);
 console.log(
   `lambda cold start (process start to first answer, ${FACTS.toLocaleString()} facts from file:): median ${ms(colds[1]!)} (min ${ms(colds[0]!)}, max ${ms(colds[2]!)})`,
 );
