@@ -177,6 +177,7 @@ function print(
         return r.atoms <= 1 && !r.nested;
       });
     });
+  const guards = new Map<number, string>();
   const defCols = (d: TabDef) => Array.from({ length: Math.max(1, d.freeCodes.length) }, (_, i) => `c${i}`);
   const defBody = (d: TabDef): string => {
     pr.ordered = d.demand !== undefined || d.template.some((t) => 'bound' in t && t.bound.k === 'p');
@@ -186,6 +187,19 @@ function print(
         .map((c) => `0 AS ${c}`)
         .join(', ')} WHERE 0`;
     const parts = cqs.map((cq) => pr.select(cq, pr.outputs(cq, 'c')));
+    // a recursive relation is empty unless a base arm has a row: checks test that first (one seek)
+    // instead of building the relation for every caller
+    const base = cqs.filter((cq) => selfRefs(cq, d.key).atoms === 0).map((cq) => pr.select(cq, ['1']));
+    if (
+      base.length < cqs.length &&
+      base.length > 0 &&
+      base.every((b) => b.includes(' FROM ') && !b.includes('\u0001'))
+    ) {
+      guards.set(
+        d.id,
+        base.length === 1 ? `EXISTS(${base[0]})` : `(${base.map((b) => `EXISTS(${b})`).join(' OR ')})`,
+      );
+    }
     if (selfRefs(cqs[0]!, d.key).atoms > 0) {
       parts.unshift(
         `SELECT ${defCols(d)
@@ -223,7 +237,10 @@ function print(
   pr.ordered = false;
   pr.root = true;
   if (o.mode === 'exists') {
-    body = existsBody(mergeCqs(root.map((cq) => ({ ...pr.parts(cq), cols: ['1'] }))));
+    body = existsBody(
+      mergeCqs(root.map((cq) => ({ ...pr.parts(cq), cols: ['1'] }))),
+      cteable ? guards : new Map(),
+    );
   } else {
     const n = Math.max(1, shape.outputs.length);
     body =
@@ -288,13 +305,32 @@ function guarded(c: CqParts): CqParts {
   return { ...c, from, where: c.where.filter((w) => !consts.includes(w)) };
 }
 
-/** `EXISTS(cq1) OR EXISTS(cq2) ...`, with conditions every query shares (and that read no table of the query) hoisted in front. */
-function existsBody(cqs: CqParts[]): string {
+/**
+ * `EXISTS(cq1) OR EXISTS(cq2) ...`, with conditions every query shares (and that read no table of the query)
+ * hoisted in front. Queries reading a recursive CTE come last, behind the test that the CTE can have a row
+ * (`guards`, by relation id): SQLite would otherwise build the CTE on every call.
+ */
+function existsBody(cqs: CqParts[], guards: ReadonlyMap<number, string>): string {
   if (cqs.length === 0) return '0';
   const common = cqs[0]!.where.filter((w) => !w.includes('t0_') && cqs.every((c) => c.where.includes(w)));
-  const rest = cqs.map(
-    (c) => `EXISTS(${selectSql({ ...c, where: c.where.filter((w) => !common.includes(w)) })})`,
-  );
+  const plain: string[] = [];
+  const behind = new Map<string, string[]>();
+  for (const c of cqs) {
+    const arm = `EXISTS(${selectSql({ ...c, where: c.where.filter((w) => !common.includes(w)) })})`;
+    const ids = new Set([...c.from.join(' ').matchAll(/\u0001(\d+)\u0001/g)].map((m) => Number(m[1])));
+    const gs = [...ids].flatMap((id) => {
+      const g = guards.get(id);
+      return g === undefined ? [] : [g];
+    });
+    if (gs.length === 0) plain.push(arm);
+    else behind.set(gs.join(' AND '), [...(behind.get(gs.join(' AND ')) ?? []), arm]);
+  }
+  const rest = [
+    ...plain,
+    ...[...behind].map(
+      ([g, arms]) => `(${g} AND ${arms.length === 1 ? arms[0] : `(${arms.join('\nOR ')})`})`,
+    ),
+  ];
   const any = rest.length === 1 ? rest[0]! : `(${rest.join('\nOR ')})`;
   return common.length > 0 ? `${common.join(' AND ')} AND ${any}` : any;
 }

@@ -197,7 +197,7 @@ export class Printer {
    * FROM and WHERE of a conjunctive query. An atom whose variables appear nowhere else becomes an
    * uncorrelated scalar subquery, which SQLite evaluates once instead of joining a cross product.
    */
-  parts(cq: CQ): { from: string[]; where: string[] } {
+  parts(cq: CQ): { from: string[]; where: string[]; keys: Record<string, number[]> } {
     const n = cq.s.atoms.length;
     const atomOf = (expr: string) => cq.aliases.indexOf(expr.slice(0, expr.indexOf('.')));
     const used = this.usedVars(cq);
@@ -277,12 +277,17 @@ export class Printer {
       }
     }
     where.push(...shared);
+    const keys: Record<string, number[]> = {};
+    for (const i of [...fromIdx, ...walkIdx]) {
+      const src = cq.s.atoms[i]!.src;
+      if (src.k === 'edb' && src.key !== undefined && src.key.length > 1) keys[cq.aliases[i]!] = src.key;
+    }
     // demand-driven relations are a handful of rows without statistics: loop over them first
     if (walkIdx.length > 0) {
       const order = seekOrder(cq, walkIdx, fromIdx);
-      return { from: [order.map((i) => this.source(cq, i)).join(' CROSS JOIN ')], where };
+      return { from: [order.map((i) => this.source(cq, i)).join(' CROSS JOIN ')], where, keys };
     }
-    return { from, where };
+    return { from, where, keys };
   }
 
   /** `SELECT cols FROM ... WHERE ...` of a conjunctive query. */
@@ -334,9 +339,47 @@ export interface CqParts {
   from: string[];
   where: string[];
   cols: string[];
+  /** Primary key column order of the fact tables, by alias. */
+  keys?: Record<string, number[]>;
 }
 
 const CONST_EQ = /^(\S+) = (\d+)$/;
+const ALIAS = /\bt\d+_\d+\b/g;
+
+/** The same query up to alias names and the order of its conditions (two derivations of one query). */
+function canonical(c: CqParts): string {
+  const names = new Map<string, string>();
+  const rename = (sql: string) =>
+    sql.replace(ALIAS, (a) => {
+      let n = names.get(a);
+      if (n === undefined) {
+        n = `#${names.size}`;
+        names.set(a, n);
+      }
+      return n;
+    });
+  const from = c.from.map(rename);
+  const cols = c.cols.map(rename);
+  return JSON.stringify([from, cols, c.where.map(rename).sort()]);
+}
+
+/**
+ * `lhs IN (...)`, written `+lhs IN (...)` when lhs is the last primary key column of its table and the
+ * query fixes every other key column: SQLite then seeks the key prefix once and filters the few rows
+ * there, instead of seeking once per value.
+ */
+function inList(c: CqParts, lhs: string, lits: string[]): string {
+  const m = /^(t\d+_\d+)\.a(\d+)$/.exec(lhs);
+  const key = m === null ? undefined : c.keys?.[m[1]!];
+  if (m === null || key === undefined || key[key.length - 1] !== Number(m[2]))
+    return `${lhs} IN (${lits.join(', ')})`;
+  const fixed = (col: number) => {
+    const e = `${m[1]}.a${col}`;
+    return c.where.some((w) => w.startsWith(`${e} = `) || w.endsWith(` = ${e}`));
+  };
+  const plus = key.slice(0, -1).every(fixed) ? '+' : '';
+  return `${plus}${lhs} IN (${lits.join(', ')})`;
+}
 
 /**
  * Drops duplicate queries and merges queries that differ only in one `col = constant` condition
@@ -345,7 +388,7 @@ const CONST_EQ = /^(\S+) = (\d+)$/;
 export function mergeCqs(cqs: CqParts[]): CqParts[] {
   const seen = new Set<string>();
   const uniq = cqs.filter((c) => {
-    const k = JSON.stringify(c);
+    const k = canonical(c);
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
@@ -369,7 +412,11 @@ export function mergeCqs(cqs: CqParts[]): CqParts[] {
     const first = uniq[g[0]!.idx]!;
     const lhs = CONST_EQ.exec(first.where[g[0]!.j]!)![1]!;
     const where = [...first.where];
-    where[g[0]!.j] = `${lhs} IN (${g.map((x) => x.lit).join(', ')})`;
+    where[g[0]!.j] = inList(
+      first,
+      lhs,
+      g.map((x) => x.lit),
+    );
     out.push({ ...first, where });
     for (const x of g) merged.add(x.idx);
   }

@@ -6,8 +6,11 @@ export interface Catalog {
   typeCode(name: string): number;
   /** Interned id of a policy constant. */
   constId(v: Value): number;
-  /** The table of a stored predicate/arity and, per column, the type codes it may hold (null: any). */
-  table(pred: string, arity: number): { tbl: string; types: (number[] | null)[] } | undefined;
+  /**
+   * The table of a stored predicate/arity, per column the type codes it may hold (null: any), and its
+   * primary key column order (default: column order).
+   */
+  table(pred: string, arity: number): { tbl: string; types: (number[] | null)[]; key?: number[] } | undefined;
   /** Rules whose head is pred/arity. */
   rules(pred: string, arity: number): readonly Rule[];
 }

@@ -8,6 +8,7 @@ import {
   factIndexDdl,
   factTable,
   factTableDdl,
+  keyOrder,
   MAX_TYPE_CODE,
   PRIMITIVE_CODES,
   TYPE_SPAN,
@@ -91,6 +92,16 @@ export function buildDatabase(sql: SqlJsStatic, policy: Policy, facts: Iterable<
       return id;
     };
 
+    // columns the policy names by String constant (roles, relations): last in the primary key
+    const constantCols = new Map<string, Set<number>>();
+    for (const a of atomsOf(policy)) {
+      if (a.arity < 1) continue;
+      a.terms.forEach((t, i) => {
+        if (t.kind !== 'value' || t.value.type !== 'String') return;
+        const k = `${a.pred}/${a.arity}`;
+        constantCols.set(k, (constantCols.get(k) ?? new Set()).add(i));
+      });
+    }
     const tables = new Map<string, TableState>();
     const usedTables = new Set<string>();
     const tableFor = (pred: string, arity: number): TableState | undefined => {
@@ -102,7 +113,7 @@ export function buildDatabase(sql: SqlJsStatic, policy: Policy, facts: Iterable<
         let tbl = factTable(pred, arity);
         if (usedTables.has(tbl)) tbl = `${tbl}_${usedTables.size}`;
         usedTables.add(tbl);
-        db.exec(factTableDdl(tbl, arity));
+        db.exec(factTableDdl(tbl, arity, keyOrder(arity, constantCols.get(k) ?? new Set())));
         const ph = Array.from({ length: arity }, () => '?').join(', ');
         const insert = db.prepare(`INSERT OR IGNORE INTO ${tbl} VALUES (${ph})`);
         t = { tbl, arity, insert, types: Array.from({ length: arity }, () => new Set<number>()) };

@@ -28,11 +28,31 @@ CREATE TABLE preds(name TEXT NOT NULL, arity INTEGER NOT NULL, tbl TEXT NOT NULL
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
-/** DDL of one fact table (primary key over all columns). */
-export function factTableDdl(tbl: string, arity: number): string {
+/**
+ * The primary key order of a fact table: columns the policy names by String constant (a role, a relation)
+ * go last, so a check that knows the other columns seeks once and filters a few rows with `+col IN (...)`
+ * instead of seeking once per constant.
+ */
+export function keyOrder(arity: number, constantCols: ReadonlySet<number>): number[] {
+  const all = Array.from({ length: arity }, (_, i) => i);
+  if (constantCols.size === 0 || constantCols.size >= arity) return all;
+  return [...all.filter((i) => !constantCols.has(i)), ...all.filter((i) => constantCols.has(i))];
+}
+
+/** DDL of one fact table (primary key over all columns, in `order`; default: column order). */
+export function factTableDdl(tbl: string, arity: number, order?: readonly number[]): string {
   const cols = Array.from({ length: arity }, (_, i) => `${col(i)} INTEGER NOT NULL`).join(', ');
-  const pk = Array.from({ length: arity }, (_, i) => col(i)).join(', ');
+  const pk = (order ?? Array.from({ length: arity }, (_, i) => i)).map(col).join(', ');
   return `CREATE TABLE ${tbl}(${cols}, PRIMARY KEY(${pk})) WITHOUT ROWID`;
+}
+
+/** The primary key column order of a fact table from its DDL (column order when it cannot be read). */
+export function parseKeyOrder(ddl: string, arity: number): number[] {
+  const m = /PRIMARY KEY\s*\(([^)]*)\)/i.exec(ddl);
+  const order = (m?.[1] ?? '').split(',').map((c) => Number(/^\s*a(\d+)\s*$/.exec(c)?.[1] ?? Number.NaN));
+  const ok =
+    order.length === arity && new Set(order).size === arity && order.every((i) => i >= 0 && i < arity);
+  return ok ? order : Array.from({ length: arity }, (_, i) => i);
 }
 
 /** The reverse covering index of a fact table (arity >= 2), created after loading. */
@@ -49,18 +69,26 @@ export interface PredInfo {
   tbl: string;
   /** Per column: the type codes seen in stored facts. */
   types: number[][];
+  /** Primary key column order. */
+  key: number[];
 }
 
 /** Reads the `preds` table. */
 export function readPreds(db: Database): PredInfo[] {
   const out: PredInfo[] = [];
+  const ddl = new Map<string, string>();
+  for (const row of db.exec("SELECT name, sql FROM sqlite_schema WHERE type = 'table'")[0]?.values ?? [])
+    ddl.set(String(row[0]), String(row[1]));
   const res = db.exec('SELECT name, arity, tbl, types FROM preds ORDER BY name, arity');
   for (const row of res[0]?.values ?? []) {
+    const arity = Number(row[1]);
+    const tbl = String(row[2]);
     out.push({
       name: String(row[0]),
-      arity: Number(row[1]),
-      tbl: String(row[2]),
+      arity,
+      tbl,
       types: JSON.parse(String(row[3])) as number[][],
+      key: parseKeyOrder(ddl.get(tbl) ?? '', arity),
     });
   }
   return out;
