@@ -79,6 +79,8 @@ export class SqlEngine implements Engine {
   /** Recursive call patterns already found (shared by compiles without context facts). */
   private readonly recursivePatterns = new Map<string, unknown>();
   private readonly raw: RawApi | undefined;
+  /** actor type -> action -> resource type -> the authorize statement without context facts. */
+  private readonly plainAllow = new Map<string, Map<string, Map<string, PreparedQuery>>>();
 
   constructor(
     sql: SqlJsStatic,
@@ -108,6 +110,8 @@ export class SqlEngine implements Engine {
       const [oldK, old] = this.statements.entries().next().value!;
       old.free();
       this.statements.delete(oldK);
+      // the hot-path index may hold the freed statement
+      this.plainAllow.clear();
     }
     this.statements.set(k, q);
     return q;
@@ -172,6 +176,8 @@ export class SqlEngine implements Engine {
     checkShape(req.actor);
     checkShape(req.resource);
     checkString(req.action, 'action');
+    if (req.contextFacts === undefined || (Array.isArray(req.contextFacts) && req.contextFacts.length === 0))
+      return this.authorizePlain(req.actor, req.action, req.resource);
     const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
     const q = this.prepared(
       scope,
@@ -181,6 +187,37 @@ export class SqlEngine implements Engine {
     );
     const b = this.bindings(scope, [req.actor, req.resource]);
     return this.ctx.run(scope, ctx, () => Number(q.first(b)) === 1);
+  }
+
+  /** authorize without context facts, the hot path: no request scope, statements by nested lookup. */
+  private authorizePlain(actor: Value, action: string, resource: Value): boolean {
+    let byAction = this.plainAllow.get(actor.type);
+    if (byAction === undefined) {
+      byAction = new Map();
+      this.plainAllow.set(actor.type, byAction);
+    }
+    let byType = byAction.get(action);
+    if (byType === undefined) {
+      byType = new Map();
+      byAction.set(action, byType);
+    }
+    let q = byType.get(resource.type);
+    if (q === undefined) {
+      const { scope } = this.ctx.scope(this.catalog, undefined);
+      q = this.prepared(scope, `${actor.type}\u0000${action}\u0000${resource.type}`, 'exists', () =>
+        allowShape(actor.type, action, resource.type),
+      );
+      byType.set(resource.type, q);
+    }
+    const temps = this.ctx.sharedTemps();
+    const b: Bindings = {
+      ids: [this.interner.requestId(actor, temps), this.interner.requestId(resource, temps)],
+      values: [actor, resource],
+      sets: [],
+      now: this.clock(),
+      extra: [],
+    };
+    return Number(q.first(b)) === 1;
   }
 
   authorizeResources(req: Omit<AuthorizeRequest, 'resource'> & { resources: Value[] }): Value[] {

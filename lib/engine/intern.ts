@@ -80,7 +80,9 @@ export interface InternerOptions {
 export class Interner {
   readonly types: Map<string, number>;
   readonly typeNames = new Map<number, string>();
-  private readonly cache = new Map<string, number>();
+  /** Per type name: key -> id (0: not stored); first-in first-out, refreshing on hits costs more than it saves. */
+  private readonly cache = new Map<string, Map<string, number>>();
+  private cached = 0;
   private readonly cacheSize: number;
   private readonly lookup: Statement;
   private readonly reverse: Statement;
@@ -125,24 +127,28 @@ export class Interner {
   /** The stored id of a value, or undefined when no stored fact uses it. */
   find(v: Value): number | undefined {
     const key = canonicalKey(v);
-    const code = this.typeCode(v.type);
-    const ck = `${code}\u0000${key}`;
-    const hit = this.cache.get(ck);
-    if (hit !== undefined) {
-      // refresh LRU position
-      this.cache.delete(ck);
-      this.cache.set(ck, hit);
-      return hit === 0 ? undefined : hit;
-    }
-    const lo = code * TYPE_SPAN;
+    let byKey = this.cache.get(v.type);
+    const hit = byKey?.get(key);
+    if (hit !== undefined) return hit === 0 ? undefined : hit;
+    const lo = this.typeCode(v.type) * TYPE_SPAN;
     this.lookup.bind([key, lo + 1, lo + TYPE_SPAN - 1]);
     const id = this.lookup.step() ? Number(this.lookup.get()[0]) : 0;
     this.lookup.reset();
-    if (this.cache.size >= this.cacheSize) {
-      const first = this.cache.keys().next().value;
-      if (first !== undefined) this.cache.delete(first);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.cache.set(v.type, byKey);
     }
-    this.cache.set(ck, id);
+    if (this.cached >= this.cacheSize) {
+      // evict the oldest entry of this type (or of another type when this one holds none)
+      const from = byKey.size > 0 ? byKey : [...this.cache.values()].find((m) => m.size > 0);
+      const first = from?.keys().next().value;
+      if (from !== undefined && first !== undefined) {
+        from.delete(first);
+        this.cached--;
+      }
+    }
+    byKey.set(key, id);
+    this.cached++;
     return id === 0 ? undefined : id;
   }
 

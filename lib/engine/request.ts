@@ -36,6 +36,12 @@ export class ContextWriter {
     );
   }
 
+  /** The temporary ids of requests without context facts (nothing is written for them). */
+  sharedTemps(): TempIds {
+    if (this.shared.byId.size > 10_000) this.shared = new TempIds(Interner.REQUEST_TEMP_START);
+    return this.shared;
+  }
+
   /** Interns the context facts (before anything is written) and returns the request scope. */
   scope(
     catalog: EngineCatalog,
@@ -43,8 +49,7 @@ export class ContextWriter {
   ): { scope: RequestScope; ctx: ContextRows | undefined } {
     if (facts === undefined || facts.length === 0) {
       // without context nothing is written, so one shared map of temporary ids is enough
-      if (this.shared.byId.size > 10_000) this.shared = new TempIds(Interner.REQUEST_TEMP_START);
-      return { scope: { temps: this.shared, catalog, sig: '' }, ctx: undefined };
+      return { scope: { temps: this.sharedTemps(), catalog, sig: '' }, ctx: undefined };
     }
     const temps = new TempIds(Interner.REQUEST_TEMP_START);
     if (!Array.isArray(facts)) throw new DomainError('bad-request', 'context facts must be an array');
