@@ -3,6 +3,7 @@ import { type CqParts, mergeCqs, Printer, selectSql } from './print.ts';
 import { State, type T } from './state.ts';
 import type { Catalog, CompiledQuery, CompileOptions, FixpointGroup, QueryArg, QueryShape } from './types.ts';
 import { type CQ, type Goal, RecursionSignal, type TabDef, Unfolder } from './unfold.ts';
+import { type WildColumns, wildTests } from './wild.ts';
 
 const MAX_RESTARTS = 200;
 
@@ -13,8 +14,9 @@ const MAX_RESTARTS = 200;
  */
 export function compileQuery(shape: QueryShape, catalog: Catalog, options: CompileOptions): CompiledQuery {
   const tabled = (options.recursivePatterns as Map<string, TabDef> | undefined) ?? new Map<string, TabDef>();
+  let wild: WildColumns | undefined;
   for (let attempt = 0; attempt < MAX_RESTARTS; attempt++) {
-    const u = new Unfolder(catalog, tabled, options.maxCqs ?? 4096);
+    const u = new Unfolder(catalog, tabled, options.maxCqs ?? 4096, wild);
     try {
       const root = unfoldRoot(u, shape, catalog);
       const defs = new Map<string, TabDef>();
@@ -27,10 +29,18 @@ export function compileQuery(shape: QueryShape, catalog: Catalog, options: Compi
         def.cqs = u.unfoldDef(def);
         queue.push(...refs(def.cqs));
       }
+      // a negation or comparison tests a value that may come out of a relation as a wildcard:
+      // unfold once more, knowing which columns, so the value ranges over the known ones there
+      const tests = wild === undefined ? wildTests(root, defs) : undefined;
+      if (tests !== undefined) {
+        wild = tests;
+        continue;
+      }
       return { ...print(root, defs, u.cqCount, shape, options), enumerates: u.enumerates };
     } catch (e) {
       if (!(e instanceof RecursionSignal)) throw e;
       tabled.set(e.def.key, e.def);
+      wild = undefined;
     }
   }
   throw new DomainError('query-too-expensive', 'too many recursive call patterns');

@@ -3,6 +3,7 @@ import type { Literal, Rule, Term } from '../polar/ast.ts';
 import { type ChainRule, chainRule, isFilter } from './chain.ts';
 import { type AtomRef, type CallGoal, type Cond, INTEGER_CODE, State, type T } from './state.ts';
 import type { Catalog } from './types.ts';
+import { splitWildTests, testedVars, type WildColumns } from './wild.ts';
 
 /** A goal still to be solved in one conjunctive query. */
 export type Goal =
@@ -66,6 +67,8 @@ export class Unfolder {
     private readonly catalog: Catalog,
     readonly tabled: Map<string, TabDef>,
     private readonly maxCqs: number,
+    /** Wildcard columns a tested variable must not take a wildcard from (see `wildTests`). Default none. */
+    private readonly wild: WildColumns = new Map(),
   ) {}
 
   /** Unfolds goals from a state; calls emit for every finished conjunctive query. */
@@ -458,7 +461,7 @@ export class Unfolder {
           `query needs more than ${this.maxCqs} conjunctive queries`,
         );
       }
-      out.push(this.finish(done, outs, depth));
+      out.push(...this.finishAll(done, outs, depth));
     });
     return out;
   }
@@ -490,7 +493,7 @@ export class Unfolder {
           `query needs more than ${this.maxCqs} conjunctive queries`,
         );
       }
-      out.push(this.finish(done, free, 0));
+      out.push(...this.finishAll(done, free, 0));
     });
     return out;
   }
@@ -507,25 +510,22 @@ export class Unfolder {
         if (d.k === 'v') bound.add(d.n);
       }
     }
-    const tested = new Set<string>();
-    const add = (t0: T) => {
-      const t = s.deref(t0);
-      if (t.k === 'v' && !bound.has(t.n)) tested.add(t.n);
-    };
-    for (const c of s.conds) {
-      if (c.k === 'not') c.goal.args.forEach(add);
-      else if (c.k === 'cmp' || c.k === 'eq') {
-        add(c.a);
-        add(c.b);
-      } else if (c.k === 'isa') add(c.t);
-    }
-    if (tested.size > 0) this.enumerates = true;
+    const tested = [...testedVars(s)].filter((n) => !bound.has(n));
+    if (tested.length > 0) this.enumerates = true;
     for (const n of tested) s.atoms.push({ src: { k: 'vals', codes: s.varTypes(n) }, args: [{ k: 'v', n }] });
+  }
+
+  /** The finished queries of a solved state: tested wildcards range over the known values. */
+  private finishAll(s: State, outs: T[], depth: number): CQ[] {
+    this.enumerateFilteredWildcards(s);
+    const split = splitWildTests(s, this.wild);
+    if (split === undefined) return [this.finish(s, outs, depth)];
+    this.enumerates = true;
+    return split.map((x) => this.finish(x, outs, depth));
   }
 
   /** Assigns aliases, collects variable occurrences and unfolds negations as sub-queries. */
   private finish(s: State, outs: T[], depth: number): CQ {
-    this.enumerateFilteredWildcards(s);
     // aliases are numbered per query and nesting depth, so equal queries print equal SQL
     const aliases = s.atoms.map((_, i) => `t${depth}_${i}`);
     const occ: CQ['occ'] = new Map();
@@ -556,7 +556,11 @@ export class Unfolder {
       sub.atoms = [];
       sub.conds = [];
       for (const [n, list] of occ) {
-        const first = list.find((o) => o.tab === undefined) ?? list[0]!;
+        // a column that holds no wildcard: a negation must test the value the query joins on
+        const first =
+          list.find((o) => o.tab === undefined) ??
+          list.find((o) => !(this.wild.get(o.tab!.key)?.[o.tab!.col] ?? false)) ??
+          list[0]!;
         sub.bind.set(n, { k: 'x', sql: first.expr, codes: s.varTypes(n) });
       }
       const subs = this.unfold(sub, [{ k: 'call', goal: c.goal }], [], depth + 1);

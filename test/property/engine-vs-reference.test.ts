@@ -36,7 +36,6 @@ const show = (v: Value) => `${v.type}{"${v.id}"}`;
 const KNOWN_BUGS = {
   duplicateListIds: false,
   evaluateQueryCompoundLimit: false,
-  wildcardNarrowedInRecursion: true,
 };
 
 /** Runs one engine call, naming the query when it throws (a throw is a failure too). */
@@ -71,14 +70,7 @@ function compare(
           const got = ask(what, () => engine.list({ actor, action, resourceType, contextFacts }).results);
           const want = ref.list(actor, action, resourceType);
           const known = ref.mentioned(resourceType).map((v) => v.id);
-          // open bug: a wildcard from a recursive rule narrowed by a negation is listed as "*" alone
-          const knownBug =
-            KNOWN_BUGS.wildcardNarrowedInRecursion &&
-            got.length === 1 &&
-            got[0] === '*' &&
-            want.includes('*');
-          if (!knownBug)
-            expect(sameAnswer(want, got, known), `${what} = [${got}], want [${want}]`).toBe(true);
+          expect(sameAnswer(want, got, known), `${what} = [${got}], want [${want}]`).toBe(true);
           if (!KNOWN_BUGS.duplicateListIds)
             expect(new Set(got).size, `${what} = [${got}] has duplicates`).toBe(got.length);
           // Pages of one id each add up to the whole list.
