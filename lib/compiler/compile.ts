@@ -1,8 +1,9 @@
 import { DomainError } from '../errors.ts';
+import type { Rule, Term } from '../polar/ast.ts';
 import { type CqParts, mergeCqs, Printer, selectSql } from './print.ts';
 import { State, type T } from './state.ts';
 import type { Catalog, CompiledQuery, CompileOptions, FixpointGroup, QueryArg, QueryShape } from './types.ts';
-import { type CQ, type Goal, RecursionSignal, type TabDef, Unfolder } from './unfold.ts';
+import { type CQ, type Goal, RecursionSignal, TABLED_PREFIX, type TabDef, Unfolder } from './unfold.ts';
 import { type WildColumns, wildTests } from './wild.ts';
 
 const MAX_RESTARTS = 200;
@@ -13,6 +14,40 @@ const MAX_RESTARTS = 200;
  * naive iteration (mutual or non-linear recursion).
  */
 export function compileQuery(shape: QueryShape, catalog: Catalog, options: CompileOptions): CompiledQuery {
+  try {
+    return compileUnfolded(shape, catalog, options);
+  } catch (e) {
+    const blowup = e instanceof DomainError && e.code === 'query-too-expensive' && shape.atoms.length > 1;
+    if (!blowup) throw e;
+  }
+  // unfolded together, the atoms multiply their conjunctive queries: evaluate each one as its own
+  // relation (a CTE) and join the relations instead; they only add up
+  const proxies = shape.atoms.map((a, i): Rule => {
+    const vars = a.args.map((_, j): Term => ({ kind: 'var', name: `x${j}` }));
+    const loc = { file: '', line: 0, column: 0 };
+    return {
+      head: { pred: `${TABLED_PREFIX}${i}`, args: vars },
+      body: [{ kind: 'call', atom: { pred: a.pred, args: vars }, loc }],
+      loc,
+    };
+  });
+  const wrapped: Catalog = {
+    typeCode: (n) => catalog.typeCode(n),
+    constId: (v) => catalog.constId(v),
+    table: (p, n) => (p.startsWith(TABLED_PREFIX) ? undefined : catalog.table(p, n)),
+    rules: (p, n) => {
+      if (!p.startsWith(TABLED_PREFIX)) return catalog.rules(p, n);
+      const r = proxies[Number(p.slice(TABLED_PREFIX.length))];
+      return r !== undefined && r.head.args.length === n ? [r] : [];
+    },
+  };
+  const proxied = { ...shape, atoms: shape.atoms.map((a, i) => ({ ...a, pred: `${TABLED_PREFIX}${i}` })) };
+  // these relations are specific to this query: keep them out of the shared pattern map
+  const { recursivePatterns, ...rest } = options;
+  return compileUnfolded(proxied, wrapped, { ...rest, recursivePatterns: new Map(recursivePatterns) });
+}
+
+function compileUnfolded(shape: QueryShape, catalog: Catalog, options: CompileOptions): CompiledQuery {
   const tabled = (options.recursivePatterns as Map<string, TabDef> | undefined) ?? new Map<string, TabDef>();
   let wild: WildColumns | undefined;
   for (let attempt = 0; attempt < MAX_RESTARTS; attempt++) {
@@ -274,7 +309,23 @@ function print(
     fixpoint,
     cqCount,
     wildOutputs: shape.outputs.map(() => true),
+    constOutputs: constantOutputs(root),
   };
+}
+
+/** The distinct output rows when every query outputs constants only (ids), else undefined. */
+function constantOutputs(root: CQ[]): number[][] | undefined {
+  const rows = new Map<string, number[]>();
+  for (const cq of root) {
+    const row: number[] = [];
+    for (const t0 of cq.outs) {
+      const t = cq.s.deref(t0);
+      if (t.k !== 'c') return undefined;
+      row.push(t.id);
+    }
+    rows.set(row.join(','), row);
+  }
+  return [...rows.values()];
 }
 
 /** A UNION of the arms; a lone arm (possibly merged with IN) needs DISTINCT itself. */

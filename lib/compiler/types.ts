@@ -1,5 +1,13 @@
 import type { Rule, Value } from '../polar/ast.ts';
 
+/** Bits of an id below its type code: `id = typeCode * TYPE_SPAN + seq`. */
+export const TYPE_BITS = 24;
+/**
+ * Ids of one type are a range of this size. 2^24 keeps the ids of the first 127 types below 2^31, which
+ * SQLite stores in 4 bytes (2^40 needed 6): fact tables and their indexes are a quarter smaller.
+ */
+export const TYPE_SPAN = 2 ** TYPE_BITS;
+
 /** What the compiler needs to know about the stored data and the policy. */
 export interface Catalog {
   /** Code of a type name (stable per database; unknown types get codes no stored value has). */
@@ -91,6 +99,11 @@ export interface CompiledQuery {
   enumerates: boolean;
   /** Output columns that may hold wildcard encodings. */
   wildOutputs: boolean[];
+  /**
+   * Rows mode: when every conjunctive query outputs constants only, the distinct output rows (ids). A
+   * caller may then ask, per row, the cheaper yes/no question with those constants in place.
+   */
+  constOutputs?: number[][];
 }
 
 /** Compiler options. */

@@ -55,6 +55,9 @@ export interface CQ {
 
 const MAX_DEPTH = 100;
 
+/** Calls to predicates named with this prefix are always evaluated as relations (see `compileQuery`). */
+export const TABLED_PREFIX = '\u0000tabled';
+
 /** Query-directed unfolding of rules into conjunctive queries. */
 export class Unfolder {
   cqCount = 0;
@@ -129,7 +132,7 @@ export class Unfolder {
       this.solve(s, rest, emit);
       return;
     }
-    if (goal.stack.includes(key)) {
+    if (goal.stack.includes(key) || goal.pred.startsWith(TABLED_PREFIX)) {
       const made = makeDef(this.tabled.size + 1, key, goal.pred, s, args);
       if (demand !== undefined) {
         const tp = made.template[demand.pos];

@@ -81,6 +81,8 @@ export class SqlEngine implements Engine {
   private readonly raw: RawApi | undefined;
   /** actor type -> action -> resource type -> the authorize statement without context facts. */
   private readonly plainAllow = new Map<string, Map<string, Map<string, PreparedQuery>>>();
+  /** actor type + resource type -> the per-action checks of `actions` without context facts. */
+  private readonly plainActions = new Map<string, { action: string; exists: PreparedQuery }[]>();
 
   constructor(
     sql: SqlJsStatic,
@@ -110,8 +112,9 @@ export class SqlEngine implements Engine {
       const [oldK, old] = this.statements.entries().next().value!;
       old.free();
       this.statements.delete(oldK);
-      // the hot-path index may hold the freed statement
+      // the hot-path indexes may hold the freed statement
       this.plainAllow.clear();
+      this.plainActions.clear();
     }
     this.statements.set(k, q);
     return q;
@@ -317,6 +320,28 @@ export class SqlEngine implements Engine {
       outputs: ['a'],
     }));
     const b = this.bindings(scope, [req.actor, req.resource]);
+    const consts = q.compiled.constOutputs;
+    if (consts !== undefined) {
+      // every rule names its action: one yes/no check per action, each stopping at its first proof,
+      // instead of every proof of every action
+      const typesKey = `${req.actor.type}\u0000${req.resource.type}`;
+      const checks =
+        (scope.sig === '' ? this.plainActions.get(typesKey) : undefined) ??
+        consts.flatMap(([id]) => {
+          const action = id === undefined ? undefined : this.interner.valueOf(id, scope.temps)?.id;
+          if (action === undefined) return [];
+          const key = `${req.actor.type}\u0000${action}\u0000${req.resource.type}`;
+          const exists = this.prepared(scope, key, 'exists', () =>
+            allowShape(req.actor.type, action, req.resource.type),
+          );
+          return [{ action, exists }];
+        });
+      if (scope.sig === '') this.plainActions.set(typesKey, checks);
+      return this.ctx
+        .run(scope, ctx, () => checks.filter((c) => Number(c.exists.first(b)) === 1))
+        .map((c) => c.action)
+        .sort();
+    }
     const rows = this.ctx.run(scope, ctx, () => q.rows(b, this.limits.maxResults, 'throw'));
     const out = new Set<string>();
     for (const row of rows) {
