@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadSqlJs } from '../lib/engine/index.ts';
+import { DB_FORMAT, loadSqlJs } from '../lib/engine/index.ts';
 import { parsePolicy } from '../lib/polar/index.ts';
 import { buildSnapshot, createManifest, createSnapshotId } from '../lib/snapshot/index.ts';
 import { FileSnapshotStore } from '../lib/store/index.ts';
@@ -25,7 +25,8 @@ const FACTS = Number(values.facts);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const WORK = join(ROOT, '.data', 'bench-http');
-const STORE_DIR = join(WORK, `store-${FACTS}`);
+// the database format is in the name: a cache built by an older schema is not reused
+const STORE_DIR = join(WORK, `store-${FACTS}-f${DB_FORMAT}`);
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 const mib = (n: number) => `${n.toFixed(0)} MiB`;
 

@@ -6,12 +6,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServing } from '../lib/cli/runtime.ts';
+import { DB_FORMAT } from '../lib/engine/index.ts';
 import { silentLogger } from '../lib/http/index.ts';
 import { createManifest, createSnapshotId, decodeBody } from '../lib/snapshot/index.ts';
 import { FileSnapshotStore, pruneSnapshots } from '../lib/store/index.ts';
 
 const { values } = parseArgs({ options: { facts: { type: 'string', default: '1000000' } } });
-const DIR = join(resolve(import.meta.dirname, '..'), '.data', 'bench-http', `store-${values.facts}`);
+const DIR = join(
+  resolve(import.meta.dirname, '..'),
+  '.data',
+  'bench-http',
+  `store-${values.facts}-f${DB_FORMAT}`,
+);
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 function procRss(): { anon: number; file: number } {

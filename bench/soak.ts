@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { loadSqlJs } from '../lib/engine/index.ts';
+import { DB_FORMAT, loadSqlJs } from '../lib/engine/index.ts';
 import { parsePolicy } from '../lib/polar/index.ts';
 import { buildSnapshot, createManifest, createSnapshotId } from '../lib/snapshot/index.ts';
 import { FileSnapshotStore } from '../lib/store/index.ts';
@@ -31,7 +31,8 @@ const FACTS = Number(values.facts);
 const SWAP_MS = Number(values['swap-seconds']) * 1000;
 const RATE = Number(values.rate);
 const CONNECTIONS = Number(values.connections);
-const STORE_DIR = join(ROOT, '.data', 'soak', `store-${FACTS}`);
+// the database format is in the name: a cache built by an older schema is not reused
+const STORE_DIR = join(ROOT, '.data', 'soak', `store-${FACTS}-f${DB_FORMAT}`);
 /** RSS growth allowed from the first swap to the last one. */
 const MAX_GROWTH = 0.1;
 

@@ -9,3 +9,4 @@ export type {
   QueryArg,
   QueryShape,
 } from './types.ts';
+export { TYPE_BITS, TYPE_SPAN } from './types.ts';

@@ -1,22 +1,20 @@
 import { INTEGER_CODE, STRING_CODE, type T } from './state.ts';
-import type { ParamRef } from './types.ts';
+import { type ParamRef, TYPE_SPAN as SPAN, TYPE_BITS } from './types.ts';
 import type { CQ, TabDef } from './unfold.ts';
 
-const SPAN = 2 ** 40;
-
-/** Type test on an id expression (typed wildcards `code * 2^40` pass too). */
+/** Type test on an id expression (typed wildcards `code * TYPE_SPAN` pass too). */
 export function typeCheck(expr: string, codes: readonly number[]): string {
   if (codes.length === 0) return '0';
   if (codes.length === 1) {
     const c = codes[0]!;
     return `${expr} BETWEEN ${c * SPAN} AND ${(c + 1) * SPAN - 1}`;
   }
-  return `(${expr} >> 40) IN (${codes.join(', ')})`;
+  return `(${expr} >> ${TYPE_BITS}) IN (${codes.join(', ')})`;
 }
 
-/** a equals b, where b may hold a wildcard encoding (0: anything, code*2^40: anything of a type). */
+/** a equals b, where b may hold a wildcard encoding (0: anything, code*TYPE_SPAN: anything of a type). */
 function wildEq(a: string, b: string): string {
-  return `(${b} = ${a} OR ${b} = 0 OR ${b} = ((${a} >> 40) << 40))`;
+  return `(${b} = ${a} OR ${b} = 0 OR ${b} = ((${a} >> ${TYPE_BITS}) << ${TYPE_BITS}))`;
 }
 
 /** Prints finished conjunctive queries as SQL; collects the parameters they read. */

@@ -1,8 +1,7 @@
 import type { State, T } from './state.ts';
+// an id whose bits below its type code are all zero is a wildcard of that type
+import { TYPE_SPAN as SPAN } from './types.ts';
 import type { CQ, TabDef } from './unfold.ts';
-
-/** Bits of an id below its type code: an id whose low bits are all zero is a wildcard. */
-const SPAN = 2 ** 40;
 
 /** Which columns of the tabled relations may hold wildcard encodings (relation key -> per column). */
 export type WildColumns = ReadonlyMap<string, readonly boolean[]>;

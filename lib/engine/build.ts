@@ -10,13 +10,14 @@ import {
   factTableDdl,
   keyOrder,
   MAX_TYPE_CODE,
+  MAX_VALUES_PER_TYPE,
   PRIMITIVE_CODES,
   TYPE_SPAN,
   writeMeta,
 } from './schema.ts';
 
 /** Snapshot schema version written to `meta.format`. */
-export const DB_FORMAT = '1';
+export const DB_FORMAT = '2';
 
 interface TableState {
   tbl: string;
@@ -84,6 +85,11 @@ export function buildDatabase(sql: SqlJsStatic, policy: Policy, facts: Iterable<
       let id = ids.get(k);
       if (id === undefined) {
         const n = (seq.get(code) ?? 0) + 1;
+        if (n > MAX_VALUES_PER_TYPE)
+          throw new DomainError(
+            'bad-request',
+            `too many distinct values of type ${v.type} (> ${MAX_VALUES_PER_TYPE})`,
+          );
         seq.set(code, n);
         id = code * TYPE_SPAN + n;
         ids.set(k, id);

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'sql.js';
 import { DomainError } from '../errors.ts';
 import type { Value } from '../polar/ast.ts';
-import { MAX_TYPE_CODE, TYPE_SPAN } from './schema.ts';
+import { MAX_TYPE_CODE, TEMP_IDS, TYPE_SPAN } from './schema.ts';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -54,13 +54,19 @@ export class TempIds {
   readonly byKey = new Map<string, number>();
   readonly byId = new Map<number, Value>();
   private readonly next = new Map<number, number>();
-  constructor(private readonly start = 0) {}
+  constructor(
+    private readonly start = 0,
+    private readonly end = TEMP_IDS,
+  ) {}
 
   get(code: number, v: Value, key: string): number {
     const k = `${code}\u0000${key}`;
     let id = this.byKey.get(k);
     if (id === undefined) {
       const n = this.next.get(code) ?? this.start;
+      // the top TEMP_IDS of a type's range are never stored: beyond them a temporary id could clash
+      if (n >= this.end)
+        throw new DomainError('bad-request', `too many distinct unknown values of type ${v.type}`);
       this.next.set(code, n + 1);
       id = code * TYPE_SPAN + (TYPE_SPAN - 1 - n);
       this.byKey.set(k, id);
@@ -87,10 +93,10 @@ export class Interner {
   private readonly lookup: Statement;
   private readonly reverse: Statement;
   private nextTempType = MAX_TYPE_CODE;
-  /** Stable temporary ids for policy constants that no stored fact uses. */
-  readonly constants = new TempIds(0);
   /** Request-scope temporary ids start after the reserved constant range. */
-  static readonly REQUEST_TEMP_START = 1 << 20;
+  static readonly REQUEST_TEMP_START = 2 ** 18;
+  /** Stable temporary ids for policy constants that no stored fact uses. */
+  readonly constants = new TempIds(0, Interner.REQUEST_TEMP_START);
 
   constructor(
     private readonly db: Database,

@@ -1,11 +1,16 @@
 import type { Database } from 'sql.js';
+import { TYPE_SPAN } from '../compiler/index.ts';
 import { DomainError } from '../errors.ts';
 import type { Policy } from '../polar/ast.ts';
 
-/** Ids carry their type in the high bits: `id = typeCode * TYPE_SPAN + seq`. */
-export const TYPE_SPAN = 2 ** 40;
+/** Ids carry their type in the high bits: `id = typeCode * TYPE_SPAN + seq` (see the compiler). */
+export { TYPE_SPAN };
 /** Type codes stay below this so every id is a safe JS integer (< 2^53). */
 export const MAX_TYPE_CODE = 8191;
+/** The top of each type's id range is for temporary ids (request values and unknown constants). */
+export const TEMP_IDS = 2 ** 20;
+/** The most stored values one type can have. */
+export const MAX_VALUES_PER_TYPE = TYPE_SPAN - TEMP_IDS - 1;
 /** Fixed codes of the primitive types. */
 export const PRIMITIVE_CODES: Readonly<Record<string, number>> = { String: 1, Integer: 2, Boolean: 3 };
 

@@ -166,6 +166,6 @@ function S2(s: string) {
 
 function typeRange(engine: ReturnType<typeof createEngine>, type: string): string {
   const id = engine.interner.find(v(type, type === 'Folder' ? 'f0' : 'r'))!;
-  const code = Math.floor(id / 2 ** 40);
-  return `${code * 2 ** 40} AND ${(code + 1) * 2 ** 40 - 1}`;
+  const code = Math.floor(id / 2 ** 24);
+  return `${code * 2 ** 24} AND ${(code + 1) * 2 ** 24 - 1}`;
 }
