@@ -292,7 +292,9 @@ function print(
       root.length === 0
         ? `SELECT ${Array.from({ length: n }, (_, i) => `NULL AS o${i}`).join(', ')} WHERE 0`
         : distinctArms(
-            mergeCqs(root.map((cq) => ({ ...pr.parts(cq), cols: pr.outputs(cq, 'o') }))).map(guarded),
+            mergeCqs(root.map((cq) => ({ ...pr.parts(cq), cols: pr.outputs(cq, 'o') })))
+              .map((c) => (o.ordered ? seekOutput(c) : c))
+              .map(guarded),
           );
   }
   const subst = (sql: string) => sql.replace(/\u0001(\d+)\u0001/g, (_, id: string) => names.get(Number(id))!);
@@ -353,17 +355,40 @@ export function unionArms(parts: string[], keepTop = 0): string {
 }
 
 /**
- * Moves conditions that read no table of the query into a one-row guard joined first, so SQLite
- * skips the scan when they fail instead of testing them on every row.
+ * Moves conditions that read no table of the query in front of the join: tested once on the one row of
+ * `meta` (every snapshot has `meta.format`), so SQLite skips the scan when they fail. A one-row lookup by
+ * primary key, unlike a sub-select, lets SQLite see that the arm's rows still come in index order.
  */
 function guarded(c: CqParts): CqParts {
   const consts = c.where.filter((w) => !w.includes('t0_'));
   if (consts.length === 0 || c.from.length === 0) return c;
-  const from = [
-    `(SELECT 1 WHERE ${consts.join(' AND ')} LIMIT 1) g CROSS JOIN ${c.from[0]}`,
-    ...c.from.slice(1),
-  ];
-  return { ...c, from, where: c.where.filter((w) => !consts.includes(w)) };
+  return {
+    ...c,
+    from: [`meta g CROSS JOIN ${c.from[0]}`, ...c.from.slice(1)],
+    where: [
+      "g.key = 'format'",
+      `(CASE WHEN ${consts.join(' AND ')} THEN g.key END) IS NOT NULL`,
+      ...c.where.filter((w) => !consts.includes(w)),
+    ],
+  };
+}
+
+const TYPE_RANGE = /^(t\d+_\d+\.a\d+) BETWEEN \d+ AND \d+$/;
+
+/**
+ * For answers read in id order (list pages): a type test on a column other than the output does not
+ * choose the index (`+`), so SQLite can walk the output column's index in order and stop after a page
+ * instead of sorting the whole answer.
+ */
+function seekOutput(c: CqParts): CqParts {
+  const outs = c.cols.map((col) => col.replace(/ AS o\d+$/, ''));
+  return {
+    ...c,
+    where: c.where.map((w) => {
+      const m = TYPE_RANGE.exec(w);
+      return m !== null && !outs.includes(m[1]!) ? `+${w}` : w;
+    }),
+  };
 }
 
 /**

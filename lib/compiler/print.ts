@@ -258,6 +258,7 @@ export class Printer {
     const where: string[] = [];
     const fromIdx: number[] = [];
     const walkIdx: number[] = [];
+    const tests: { sql: string; rows: number }[] = [];
     for (let i = 0; i < n; i++) {
       const src = cq.s.atoms[i]!.src;
       if (src.k === 'tab' && this.demandDriven(src.key) && !local[i]) {
@@ -267,13 +268,19 @@ export class Printer {
       } else if (local[i]) {
         const w = own[i]!.length > 0 ? ` WHERE ${own[i]!.join(' AND ')}` : '';
         // a scalar subquery, not EXISTS: SQLite would turn EXISTS into a semi-join inside the loop
-        where.push(`(SELECT 1 FROM ${this.source(cq, i)}${w} LIMIT 1) IS NOT NULL`);
+        const src = cq.s.atoms[i]!.src;
+        tests.push({
+          sql: `(SELECT 1 FROM ${this.source(cq, i)}${w} LIMIT 1) IS NOT NULL`,
+          rows: src.k === 'edb' ? (src.rows ?? Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER,
+        });
       } else {
         from.push(this.source(cq, i));
         fromIdx.push(i);
         where.push(...own[i]!);
       }
     }
+    // smallest table first: a global role (a handful of rows) usually fails and skips the rest
+    where.push(...tests.sort((a, b) => a.rows - b.rows).map((t) => t.sql));
     where.push(...shared);
     const keys: Record<string, number[]> = {};
     for (const i of [...fromIdx, ...walkIdx]) {

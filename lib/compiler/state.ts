@@ -11,7 +11,7 @@ export type T =
 
 /** Where an atom reads from. */
 export type Source =
-  | { k: 'edb'; tbl: string; types: (number[] | null)[]; key?: number[] }
+  | { k: 'edb'; tbl: string; types: (number[] | null)[]; key?: number[]; rows?: number }
   /** Every known value (of some types): enumerates a variable a negation or comparison must test. */
   | { k: 'vals'; codes: number[] | null }
   | { k: 'tab'; key: string }

@@ -15,10 +15,13 @@ export interface Catalog {
   /** Interned id of a policy constant. */
   constId(v: Value): number;
   /**
-   * The table of a stored predicate/arity, per column the type codes it may hold (null: any), and its
-   * primary key column order (default: column order).
+   * The table of a stored predicate/arity, per column the type codes it may hold (null: any), its
+   * primary key column order (default: column order) and its row count (default: unknown).
    */
-  table(pred: string, arity: number): { tbl: string; types: (number[] | null)[]; key?: number[] } | undefined;
+  table(
+    pred: string,
+    arity: number,
+  ): { tbl: string; types: (number[] | null)[]; key?: number[]; rows?: number } | undefined;
   /** Rules whose head is pred/arity. */
   rules(pred: string, arity: number): readonly Rule[];
 }
@@ -121,6 +124,8 @@ export interface CompileOptions {
    * (saves restarts). Default: a fresh map.
    */
   recursivePatterns?: Map<string, unknown>;
+  /** Rows mode: the answer is read in order of its first column (pages); plan for that. Default false. */
+  ordered?: boolean;
   /** Prefix for TEMP table names (unique per compiled query in one connection). Default `q`. */
   tempPrefix?: string;
 }

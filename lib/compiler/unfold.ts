@@ -175,7 +175,10 @@ export class Unfolder {
     if (table !== undefined) {
       const s2 = s.clone();
       if (edbTypesFit(s2, args, table.types)) {
-        s2.atoms.push({ src: { k: 'edb', tbl: table.tbl, types: table.types, key: table.key }, args });
+        s2.atoms.push({
+          src: { k: 'edb', tbl: table.tbl, types: table.types, key: table.key, rows: table.rows },
+          args,
+        });
         this.solve(s2, rest, emit);
       }
     }

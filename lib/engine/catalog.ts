@@ -49,7 +49,10 @@ export class EngineCatalog implements Catalog {
     return this.interner.constId(v);
   }
 
-  table(pred: string, arity: number): { tbl: string; types: (number[] | null)[]; key: number[] } | undefined {
+  table(
+    pred: string,
+    arity: number,
+  ): { tbl: string; types: (number[] | null)[]; key: number[]; rows: number } | undefined {
     const p = this.preds.get(`${pred}/${arity}`);
     if (p === undefined) return undefined;
     const extra = this.context?.get(`${pred}/${arity}`);
@@ -59,7 +62,7 @@ export class EngineCatalog implements Catalog {
     });
     // an empty stored table (and no context rows) can never match
     if (types.some((t) => t.length === 0)) return undefined;
-    return { tbl: p.tbl, types, key: p.key };
+    return { tbl: p.tbl, types, key: p.key, rows: p.rows };
   }
 
   rules(pred: string, arity: number): readonly Rule[] {

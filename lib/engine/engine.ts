@@ -92,6 +92,9 @@ export class SqlEngine implements Engine {
   ) {
     db.exec('PRAGMA journal_mode=MEMORY');
     db.exec('PRAGMA locking_mode=EXCLUSIVE');
+    // sorts and UNIONs that outgrow the page cache spill to temporary files (JS memory that is freed)
+    // instead of growing WebAssembly memory, which never shrinks
+    db.exec('PRAGMA temp_store=FILE');
     db.exec('SELECT count(*) FROM meta');
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
@@ -126,6 +129,7 @@ export class SqlEngine implements Engine {
       mode: wrap === 'exists' ? 'exists' : 'rows',
       maxCqs: this.options.maxCqs ?? 4096,
       extraParams: wrap === 'list' ? 1 : 0,
+      ordered: wrap === 'list',
       tempPrefix: `q${this.tempSeq++}`,
       forceNaive,
       recursivePatterns: scope.sig === '' ? this.recursivePatterns : undefined,

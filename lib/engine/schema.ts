@@ -76,6 +76,8 @@ export interface PredInfo {
   types: number[][];
   /** Primary key column order. */
   key: number[];
+  /** Rows, as ANALYZE counted them (0 when not analyzed). */
+  rows: number;
 }
 
 /** Reads the `preds` table. */
@@ -84,6 +86,15 @@ export function readPreds(db: Database): PredInfo[] {
   const ddl = new Map<string, string>();
   for (const row of db.exec("SELECT name, sql FROM sqlite_schema WHERE type = 'table'")[0]?.values ?? [])
     ddl.set(String(row[0]), String(row[1]));
+  const rows = new Map<string, number>();
+  try {
+    for (const row of db.exec('SELECT tbl, stat FROM sqlite_stat1')[0]?.values ?? []) {
+      const n = Number(String(row[1]).split(' ')[0]);
+      rows.set(String(row[0]), Math.max(rows.get(String(row[0])) ?? 0, Number.isFinite(n) ? n : 0));
+    }
+  } catch {
+    // not analyzed: no counts
+  }
   const res = db.exec('SELECT name, arity, tbl, types FROM preds ORDER BY name, arity');
   for (const row of res[0]?.values ?? []) {
     const arity = Number(row[1]);
@@ -94,6 +105,7 @@ export function readPreds(db: Database): PredInfo[] {
       tbl,
       types: JSON.parse(String(row[3])) as number[][],
       key: parseKeyOrder(ddl.get(tbl) ?? '', arity),
+      rows: rows.get(tbl) ?? 0,
     });
   }
   return out;
