@@ -217,13 +217,11 @@ export class SqlEngine implements Engine {
       byType.set(resource.type, q);
     }
     const temps = this.ctx.sharedTemps();
-    const b: Bindings = {
-      ids: [this.interner.requestId(actor, temps), this.interner.requestId(resource, temps)],
-      values: [actor, resource],
-      sets: [],
-      now: this.clock(),
-      extra: [],
-    };
+    const a = this.interner.requestId(actor, temps);
+    const r = this.interner.requestId(resource, temps);
+    const fast = q.firstOfIds(a, r);
+    if (fast !== undefined) return fast === 1;
+    const b: Bindings = { ids: [a, r], values: [actor, resource], sets: [], now: this.clock(), extra: [] };
     return Number(q.first(b)) === 1;
   }
 

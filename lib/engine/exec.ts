@@ -34,6 +34,7 @@ export class PreparedQuery {
   private readonly stepCounts: number[][];
   private readonly mainCount: number;
   private readonly idsOnly: boolean;
+  private readonly mainPtr: number | undefined;
 
   constructor(
     private readonly db: Database,
@@ -57,6 +58,8 @@ export class PreparedQuery {
       this.mainCount = paramCount(mainSql);
       this.idsOnly =
         compiled.fixpoint.length === 0 && compiled.params.every((p, i) => p.kind === 'id' && p.slot === i);
+      this.mainPtr =
+        this.idsOnly && raw !== undefined && this.mainCount <= 2 ? raw.ptr(this.main) : undefined;
     } catch (e) {
       for (const st of made) st.free();
       throw e;
@@ -131,6 +134,15 @@ export class PreparedQuery {
         if (changed === 0 || !g.recursive) break;
       }
     });
+  }
+
+  /**
+   * The first column of the first row for a statement that reads the two ids of slots 0 and 1 and nothing
+   * else; undefined when this statement cannot take that path (the caller then uses `first`).
+   */
+  firstOfIds(a: number, b: number): number | null | undefined {
+    if (this.mainPtr === undefined) return undefined;
+    return this.raw!.first2(this.mainPtr, a, b, this.mainCount);
   }
 
   /** Runs the main statement and returns its first column of the first row (exists mode). */

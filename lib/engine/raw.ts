@@ -51,8 +51,28 @@ export class RawApi {
     }
   }
 
-  private ptr(st: Statement): number {
+  /** The C pointer of a prepared statement (fixed for the statement's life). */
+  ptr(st: Statement): number {
     return (st as unknown as Record<string, number>)[this.field]!;
+  }
+
+  /** `first` for two ids by statement pointer: the authorize hot path (no arrays, no lookups). */
+  first2(p: number, a: number, b: number, count: number): number | null | undefined {
+    const c = this.c;
+    c._sqlite3_reset(p);
+    if (count > 0) c._sqlite3_bind_double(p, 1, a);
+    if (count > 1) c._sqlite3_bind_double(p, 2, b);
+    const rc = c._sqlite3_step(p);
+    const v =
+      rc === SQLITE_ROW
+        ? c._sqlite3_column_type(p, 0) === SQLITE_NULL
+          ? null
+          : c._sqlite3_column_double(p, 0)
+        : rc === SQLITE_DONE
+          ? null
+          : undefined;
+    c._sqlite3_reset(p);
+    return v;
   }
 
   private bind(p: number, vals: readonly number[]): void {
