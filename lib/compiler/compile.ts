@@ -399,18 +399,19 @@ function seekOutput(c: CqParts): CqParts {
 function existsBody(cqs: CqParts[], guards: ReadonlyMap<number, string>): string {
   if (cqs.length === 0) return '0';
   const common = cqs[0]!.where.filter((w) => !w.includes('t0_') && cqs.every((c) => c.where.includes(w)));
-  const plain: string[] = [];
+  const plainCqs: CqParts[] = [];
   const behind = new Map<string, string[]>();
-  for (const c of cqs) {
-    const arm = `EXISTS(${selectSql({ ...c, where: c.where.filter((w) => !common.includes(w)) })})`;
+  for (const c0 of cqs) {
+    const c = { ...c0, where: c0.where.filter((w) => !common.includes(w)) };
     const ids = new Set([...c.from.join(' ').matchAll(/\u0001(\d+)\u0001/g)].map((m) => Number(m[1])));
     const gs = [...ids].flatMap((id) => {
       const g = guards.get(id);
       return g === undefined ? [] : [g];
     });
-    if (gs.length === 0) plain.push(arm);
-    else behind.set(gs.join(' AND '), [...(behind.get(gs.join(' AND ')) ?? []), arm]);
+    if (gs.length === 0) plainCqs.push(c);
+    else behind.set(gs.join(' AND '), [...(behind.get(gs.join(' AND ')) ?? []), `EXISTS(${selectSql(c)})`]);
   }
+  const plain = factorArms(plainCqs);
   const rest = [
     ...plain,
     ...[...behind].map(
@@ -419,6 +420,61 @@ function existsBody(cqs: CqParts[], guards: ReadonlyMap<number, string>): string
   ];
   const any = rest.length === 1 ? rest[0]! : `(${rest.join('\nOR ')})`;
   return common.length > 0 ? `${common.join(' AND ')} AND ${any}` : any;
+}
+
+const ALIASES = /\bt\d+_\d+\b/g;
+
+/**
+ * `EXISTS(cq)` per query, where queries that start from the same seek (same first table and alias, same
+ * conditions on it, one of them a parameter) share it: `EXISTS(first WHERE own AND (EXISTS(rest1) OR ...))`.
+ * An issue's repository is then looked up once for all the ways to reach it, not once per way.
+ */
+function factorArms(cqs: CqParts[], outer: ReadonlySet<string> = new Set()): string[] {
+  const groups = new Map<string, { first: string; alias: string; own: string[]; rests: CqParts[] }>();
+  const out: (string | { key: string })[] = [];
+  for (const c of cqs) {
+    const first = c.from[0];
+    const alias = first === undefined ? undefined : /^f_\w+ (t\d+_\d+)$/.exec(first)?.[1];
+    const own =
+      alias === undefined
+        ? []
+        : c.where.filter((w) => {
+            const as = new Set(w.match(ALIASES) ?? []);
+            return as.has(alias) && [...as].every((a) => a === alias || outer.has(a));
+          });
+    // the first table must be a seek: a column equal to a parameter or to a value of the enclosing query
+    const seek = new RegExp(`^${alias}\\.a\\d+ = (\\?\\d+|t\\d+_\\d+\\.\\w+)$`);
+    if (alias === undefined || !own.some((w) => seek.test(w))) {
+      out.push(`EXISTS(${selectSql(c)})`);
+      continue;
+    }
+    const key = `${first}|${[...own].sort().join('|')}`;
+    const rest = { ...c, from: c.from.slice(1), where: c.where.filter((w) => !own.includes(w)) };
+    const g = groups.get(key);
+    if (g === undefined) {
+      groups.set(key, { first: first!, alias: alias!, own, rests: [rest] });
+      out.push({ key });
+    } else {
+      g.rests.push(rest);
+    }
+  }
+  return out.map((o) => {
+    if (typeof o === 'string') return o;
+    const g = groups.get(o.key)!;
+    if (g.rests.length === 1) {
+      const r = g.rests[0]!;
+      return `EXISTS(${selectSql({ ...r, from: [g.first, ...r.from], where: [...g.own, ...r.where] })})`;
+    }
+    // a query with nothing left to join or test: the first seek alone proves it
+    if (g.rests.some((r) => r.from.length === 0 && r.where.length === 0))
+      return `EXISTS(${selectSql({ from: [g.first], where: g.own, cols: ['1'] })})`;
+    const conds = g.rests.filter((r) => r.from.length === 0).map((r) => `(${r.where.join(' AND ')})`);
+    const joins = factorArms(
+      g.rests.filter((r) => r.from.length > 0),
+      new Set([...outer, g.alias]),
+    );
+    return `EXISTS(SELECT 1 FROM ${g.first} WHERE ${g.own.join(' AND ')} AND (${[...joins, ...conds].join('\n  OR ')}))`;
+  });
 }
 
 export type { CQ };
