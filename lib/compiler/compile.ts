@@ -1,5 +1,6 @@
 import { DomainError } from '../errors.ts';
 import type { Rule, Term } from '../polar/ast.ts';
+import { type Keyed, keyedArms } from './keyed.ts';
 import { type CqParts, mergeCqs, Printer, selectSql } from './print.ts';
 import { State, type T } from './state.ts';
 import type { Catalog, CompiledQuery, CompileOptions, FixpointGroup, QueryArg, QueryShape } from './types.ts';
@@ -279,6 +280,7 @@ function print(
     fixpoint.push(group);
   }
   let body: string;
+  let keyed: Keyed | undefined;
   pr.ordered = false;
   pr.root = true;
   if (o.mode === 'exists') {
@@ -288,14 +290,24 @@ function print(
     );
   } else {
     const n = Math.max(1, shape.outputs.length);
+    const merged = mergeCqs(root.map((cq) => ({ ...pr.parts(cq), cols: pr.outputs(cq, 'o') }))).map((c) =>
+      cteable ? guardCtes(c, guards) : c,
+    );
     body =
       root.length === 0
         ? `SELECT ${Array.from({ length: n }, (_, i) => `NULL AS o${i}`).join(', ')} WHERE 0`
-        : distinctArms(
-            mergeCqs(root.map((cq) => ({ ...pr.parts(cq), cols: pr.outputs(cq, 'o') })))
-              .map((c) => (o.ordered ? seekOutput(c) : c))
-              .map(guarded),
-          );
+        : distinctArms(merged.map((c) => (o.ordered ? seekOutput(c) : c)).map(guarded));
+    const consts = merged.map((c) => ({
+      parts: c,
+      outs: c.cols.map((col) => Number(/^(\d+) AS o\d+$/.exec(col)?.[1] ?? Number.NaN)),
+    }));
+    // only when every query's outputs are constants (a wildcard output prints as a number too)
+    if (
+      root.length > 0 &&
+      constantOutputs(root) !== undefined &&
+      consts.every((c) => c.outs.every(Number.isSafeInteger))
+    )
+      keyed = keyedArms(consts, cteable ? guards : new Map(), guarded);
   }
   const subst = (sql: string) => sql.replace(/\u0001(\d+)\u0001/g, (_, id: string) => names.get(Number(id))!);
   const withClause = ctes.length > 0 ? `WITH RECURSIVE ${ctes.map(subst).join(',\n')}\n` : '';
@@ -312,6 +324,17 @@ function print(
     cqCount,
     wildOutputs: shape.outputs.map(() => true),
     constOutputs: constantOutputs(root),
+    keyed:
+      keyed === undefined
+        ? undefined
+        : {
+            ...keyed,
+            body: subst(keyed.body),
+            residual:
+              keyed.residual === undefined
+                ? undefined
+                : { test: keyed.residual.test, body: subst(keyed.residual.body) },
+          },
   };
 }
 
@@ -371,6 +394,19 @@ function guarded(c: CqParts): CqParts {
       ...c.where.filter((w) => !consts.includes(w)),
     ],
   };
+}
+
+/**
+ * Rows mode: a query that reads a recursive CTE also tests that the CTE can have a row (see `guards`),
+ * with its own aliases so that `guarded` sees a test of parameters only and runs it before the join.
+ */
+function guardCtes(c: CqParts, guards: ReadonlyMap<number, string>): CqParts {
+  const ids = new Set([...c.from.join(' ').matchAll(/\u0001(\d+)\u0001/g)].map((m) => Number(m[1])));
+  const tests = [...ids].flatMap((id) => {
+    const g = guards.get(id);
+    return g === undefined ? [] : [g.replace(/\bt(\d+)_(\d+)\b/g, 'g$1_$2')];
+  });
+  return tests.length === 0 ? c : { ...c, where: [...c.where, ...tests] };
 }
 
 const TYPE_RANGE = /^(t\d+_\d+\.a\d+) BETWEEN \d+ AND \d+$/;

@@ -107,6 +107,20 @@ export interface CompiledQuery {
    * caller may then ask, per row, the cheaper yes/no question with those constants in place.
    */
   constOutputs?: number[][];
+  /**
+   * Rows mode with constant outputs, when it saves arms: a UNION ALL whose arm `g` returns rows `(g, k)`;
+   * `outputs[g].get(k)` are the output rows (ids) such a row proves. Binds the same parameters as `body`.
+   */
+  keyed?: {
+    body: string;
+    outputs: Map<number, number[][]>[];
+    /**
+     * Set when some queries (those reading a CTE) are not in `body`: they are in `residual.body` (same
+     * row shape, arm numbers after `body`'s), which can only return rows when `residual.test` (a yes/no
+     * test of the parameters) holds.
+     */
+    residual?: { test: string; body: string };
+  };
 }
 
 /** Compiler options. */

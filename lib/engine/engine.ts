@@ -81,8 +81,10 @@ export class SqlEngine implements Engine {
   private readonly raw: RawApi | undefined;
   /** actor type -> action -> resource type -> the authorize statement without context facts. */
   private readonly plainAllow = new Map<string, Map<string, Map<string, PreparedQuery>>>();
-  /** actor type + resource type -> the per-action checks of `actions` without context facts. */
-  private readonly plainActions = new Map<string, { action: string; exists: PreparedQuery }[]>();
+  /** Names of the action constants `actions` returns, by id (ids are fixed per database). */
+  private readonly actionNames = new Map<number, string>();
+  /** actor type + resource type -> how `actions` answers them without context facts. */
+  private readonly plainActions = new Map<string, { run: (b: Bindings) => string[] }>();
 
   constructor(
     sql: SqlJsStatic,
@@ -292,8 +294,9 @@ export class SqlEngine implements Engine {
       ])[0]?.values[0]?.[0];
       return all.length === Number(known);
     };
+    // one row more than "is there a next page" needs: the probe's row, if read, is dropped below
     const rows = this.ctx
-      .run(scope, ctx, () => (everything() ? [[0]] : q.rows(b, page, 'stop')))
+      .run(scope, ctx, () => (everything() ? [[0]] : q.rows(b, page + 1, 'stop')))
       .filter((r) => Number(r[0]) !== probeId);
     const results: string[] = [];
     let last = after;
@@ -315,42 +318,110 @@ export class SqlEngine implements Engine {
     checkValue(req.actor);
     checkValue(req.resource);
     const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
-    const q = this.prepared(scope, `${req.actor.type}\u0000${req.resource.type}`, 'rows', () => ({
+    const shape = (): QueryShape => ({
       atoms: [{ pred: 'allow', args: [P0, { kind: 'var', name: 'a' }, P1] }],
       vars: { a: { types: ['String'] } },
       params: [req.actor.type, req.resource.type],
       outputs: ['a'],
-    }));
+    });
+    const typesKey = `${req.actor.type}\u0000${req.resource.type}`;
+    const q = this.prepared(scope, typesKey, 'rows', shape);
     const b = this.bindings(scope, [req.actor, req.resource]);
     const consts = q.compiled.constOutputs;
-    if (consts !== undefined) {
-      // every rule names its action: one yes/no check per action, each stopping at its first proof,
-      // instead of every proof of every action
-      const typesKey = `${req.actor.type}\u0000${req.resource.type}`;
-      const checks =
-        (scope.sig === '' ? this.plainActions.get(typesKey) : undefined) ??
-        consts.flatMap(([id]) => {
-          const action = id === undefined ? undefined : this.interner.valueOf(id, scope.temps)?.id;
-          if (action === undefined) return [];
-          const key = `${req.actor.type}\u0000${action}\u0000${req.resource.type}`;
-          const exists = this.prepared(scope, key, 'exists', () =>
-            allowShape(req.actor.type, action, req.resource.type),
-          );
-          return [{ action, exists }];
-        });
-      if (scope.sig === '') this.plainActions.set(typesKey, checks);
-      return this.ctx
-        .run(scope, ctx, () => checks.filter((c) => Number(c.exists.first(b)) === 1))
-        .map((c) => c.action)
-        .sort();
+    if (consts === undefined) {
+      const rows = this.ctx.run(scope, ctx, () => q.rows(b, this.limits.maxResults, 'throw'));
+      const out = new Set<string>();
+      for (const row of rows) {
+        const v = this.decode(scope, Number(row[0]), row[1] ?? null);
+        out.add(v === null ? '*' : v.id);
+      }
+      return [...out].sort();
     }
-    const rows = this.ctx.run(scope, ctx, () => q.rows(b, this.limits.maxResults, 'throw'));
-    const out = new Set<string>();
-    for (const row of rows) {
-      const v = this.decode(scope, Number(row[0]), row[1] ?? null);
-      out.add(v === null ? '*' : v.id);
+    const plan =
+      (scope.sig === '' ? this.plainActions.get(typesKey) : undefined) ??
+      this.actionsPlan(q, consts, scope, typesKey, shape, req);
+    if (scope.sig === '') this.plainActions.set(typesKey, plan);
+    return this.ctx.run(scope, ctx, () => plan.run(b)).sort();
+  }
+
+  /**
+   * How `actions` answers a pair of types whose rules all name their action. Two ways, same answers:
+   * per action a yes/no check that stops at its first proof, or one statement over the ways that differ
+   * only in the role they accept (keyed, see the compiler). Which is cheaper depends on the policy's
+   * shape (shared seeks favour the checks, many roles the keyed statement), so the first calls time both,
+   * alternately, and the rest use the faster.
+   */
+  private actionsPlan(
+    q: PreparedQuery,
+    consts: number[][],
+    scope: RequestScope,
+    typesKey: string,
+    shape: () => QueryShape,
+    req: ActionsRequest,
+  ): { run: (b: Bindings) => string[] } {
+    const checks = consts.flatMap(([id]) => {
+      const action = id === undefined ? undefined : this.actionName(id, scope);
+      if (action === undefined) return [];
+      const key = `${req.actor.type}\u0000${action}\u0000${req.resource.type}`;
+      const exists = this.prepared(scope, key, 'exists', () =>
+        allowShape(req.actor.type, action, req.resource.type),
+      );
+      return [{ action, exists }];
+    });
+    const byChecks = (b: Bindings) =>
+      checks.filter((c) => Number(c.exists.first(b)) === 1).map((c) => c.action);
+    const keyed = q.compiled.keyed;
+    if (keyed === undefined || scope.sig !== '') return { run: byChecks };
+    const kq = this.prepared(scope, typesKey, 'keyed', shape);
+    const residual =
+      keyed.residual === undefined
+        ? undefined
+        : {
+            test: this.prepared(scope, typesKey, 'residual-test', shape),
+            rows: this.prepared(scope, typesKey, 'residual', shape),
+          };
+    const byKeyed = (b: Bindings) => {
+      const found = new Set<string>();
+      const read = (st: PreparedQuery) => {
+        for (const row of st.rows(b, this.limits.maxResults, 'throw')) {
+          // the outputs of the compile that made this statement
+          for (const out of st.compiled.keyed?.outputs[Number(row[0])]?.get(Number(row[1])) ?? []) {
+            const name = this.actionName(out[0]!, scope);
+            if (name !== undefined) found.add(name);
+          }
+        }
+      };
+      read(kq);
+      if (residual !== undefined && Number(residual.test.first(b)) === 1) read(residual.rows);
+      return [...found];
+    };
+    const SAMPLES = 64;
+    const spent = [0, 0];
+    const calls = [0, 0];
+    let chosen: ((b: Bindings) => string[]) | undefined;
+    return {
+      run: (b) => {
+        if (chosen !== undefined) return chosen(b);
+        const k = calls[0]! <= calls[1]! ? 0 : 1;
+        const t0 = performance.now();
+        const out = k === 0 ? byChecks(b) : byKeyed(b);
+        spent[k]! += performance.now() - t0;
+        calls[k]!++;
+        if (calls[0]! >= SAMPLES && calls[1]! >= SAMPLES)
+          chosen = spent[0]! <= spent[1]! ? byChecks : byKeyed;
+        return out;
+      },
+    };
+  }
+
+  /** The name of an action constant (cached: ids are fixed per database). */
+  private actionName(id: number, scope: RequestScope): string | undefined {
+    let name = this.actionNames.get(id);
+    if (name === undefined) {
+      name = this.interner.valueOf(id, scope.temps)?.id;
+      if (name !== undefined) this.actionNames.set(id, name);
     }
-    return [...out].sort();
+    return name;
   }
 
   /** Runs a generic query; rows map each output variable to a value or null (any value). */

@@ -5,7 +5,7 @@ import { canonicalKey } from './intern.ts';
 import type { ValuePattern } from './types.ts';
 
 /** How a compiled query is wrapped into its final statement. */
-export type Wrap = 'exists' | 'list' | 'rows';
+export type Wrap = 'exists' | 'list' | 'rows' | 'keyed' | 'residual-test' | 'residual';
 
 export const P0: QueryArg = { kind: 'param', slot: 0 };
 export const P1: QueryArg = { kind: 'param', slot: 1 };
@@ -32,6 +32,15 @@ export function wrapSql(c: CompiledQuery, wrap: Wrap): string {
     case 'list':
       // pages in id order (wildcards first): the UNION is already sorted, keys are read for one page only
       return `${c.with}SELECT r.o0, v.key FROM (SELECT o0 FROM (${c.body}) WHERE o0 > ${after} ORDER BY o0) r LEFT JOIN vals v ON v.id = r.o0 ORDER BY r.o0`;
+    case 'keyed':
+      if (c.keyed === undefined) throw new Error('keyed wrap of a query without keyed arms');
+      return `${c.with}${c.keyed.body}`;
+    case 'residual-test':
+      if (c.keyed?.residual === undefined) throw new Error('residual wrap of a query without a residual');
+      return `SELECT ${c.keyed.residual.test}`;
+    case 'residual':
+      if (c.keyed?.residual === undefined) throw new Error('residual wrap of a query without a residual');
+      return `${c.with}${c.keyed.residual.body}`;
     case 'rows': {
       const n = Math.max(1, c.wildOutputs.length);
       const cols = Array.from({ length: n }, (_, i) => `r.o${i}, v${i}.key`).join(', ');
