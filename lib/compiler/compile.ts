@@ -5,7 +5,7 @@ import { type CqParts, mergeCqs, Printer, selectSql } from './print.ts';
 import { State, type T } from './state.ts';
 import type { Catalog, CompiledQuery, CompileOptions, FixpointGroup, QueryArg, QueryShape } from './types.ts';
 import { type CQ, type Goal, RecursionSignal, TABLED_PREFIX, type TabDef, Unfolder } from './unfold.ts';
-import { type WildColumns, wildTests } from './wild.ts';
+import { type WildColumns, wildColumns, wildTests } from './wild.ts';
 
 const MAX_RESTARTS = 200;
 
@@ -132,36 +132,6 @@ function selfRefs(cq: CQ, key: string): { atoms: number; nested: boolean } {
   const atoms = cq.s.atoms.filter((a) => a.src.k === 'tab' && a.src.key === key).length;
   const nested = cq.negs.some((n) => n.subs.some((s) => refs([s]).has(key)));
   return { atoms, nested };
-}
-
-/** Which def columns may hold wildcard encodings (fixpoint over the definitions). */
-function wildColumns(defs: Map<string, TabDef>): Map<string, boolean[]> {
-  const wild = new Map<string, boolean[]>();
-  for (const [k, d] of defs)
-    wild.set(
-      k,
-      d.freeCodes.map(() => false),
-    );
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const [k, d] of defs) {
-      const w = wild.get(k)!;
-      for (const cq of d.cqs ?? []) {
-        cq.outs.forEach((t0, i) => {
-          if (w[i]) return;
-          const t = cq.s.deref(t0);
-          if (t.k !== 'v') return;
-          const occ = cq.occ.get(t.n) ?? [];
-          if (occ.every((o) => o.tab !== undefined && (wild.get(o.tab.key)?.[o.tab.col] ?? false))) {
-            w[i] = true;
-            changed = true;
-          }
-        });
-      }
-    }
-  }
-  return wild;
 }
 
 /** Strongly connected components, dependencies first (Tarjan). */

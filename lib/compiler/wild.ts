@@ -25,10 +25,11 @@ export function testedVars(s: State): Set<string> {
 }
 
 /**
- * The relation columns that hold wildcards once every tested variable ranges over the known values:
- * only untested variables bound by nothing, or by wildcard columns only, carry a wildcard out.
+ * Which relation columns may hold wildcard encodings (a fixpoint over the definitions): an output
+ * variable bound by nothing, or by wildcard columns only, carries a wildcard out. With `narrowed`, as
+ * they are once every tested variable ranges over the known values: tested variables carry none.
  */
-function narrowedWildColumns(defs: ReadonlyMap<string, TabDef>): Map<string, boolean[]> {
+export function wildColumns(defs: ReadonlyMap<string, TabDef>, narrowed = false): Map<string, boolean[]> {
   const wild = new Map<string, boolean[]>();
   for (const [k, d] of defs)
     wild.set(
@@ -41,7 +42,7 @@ function narrowedWildColumns(defs: ReadonlyMap<string, TabDef>): Map<string, boo
     for (const [k, d] of defs) {
       const w = wild.get(k)!;
       for (const cq of d.cqs ?? []) {
-        const tested = testedVars(cq.s);
+        const tested = narrowed ? testedVars(cq.s) : new Set<string>();
         cq.outs.forEach((t0, i) => {
           const t = cq.s.deref(t0);
           if (w[i] || t.k !== 'v' || tested.has(t.n)) return;
@@ -66,7 +67,7 @@ function isWildColumn(wild: WildColumns, o: { tab?: { key: string; col: number }
  * Undefined when no query does (the common case: nothing to unfold again).
  */
 export function wildTests(root: readonly CQ[], defs: ReadonlyMap<string, TabDef>): WildColumns | undefined {
-  const wild = narrowedWildColumns(defs);
+  const wild = wildColumns(defs, true);
   const hit = (cq: CQ): boolean => {
     for (const n of testedVars(cq.s)) {
       const list = cq.occ.get(n) ?? [];
