@@ -1,7 +1,7 @@
 import { DomainError } from '../errors.ts';
 import type { Rule, Term } from '../polar/ast.ts';
 import { type Keyed, keyedArms } from './keyed.ts';
-import { type CqParts, mergeCqs, Printer, selectSql } from './print.ts';
+import { type CqParts, mergeCqs, Printer, relationGuards, selectSql } from './print.ts';
 import { State, type T } from './state.ts';
 import type { Catalog, CompiledQuery, CompileOptions, FixpointGroup, QueryArg, QueryShape } from './types.ts';
 import { type CQ, type Goal, RecursionSignal, TABLED_PREFIX, type TabDef, Unfolder } from './unfold.ts';
@@ -371,11 +371,9 @@ function guarded(c: CqParts): CqParts {
  * with its own aliases so that `guarded` sees a test of parameters only and runs it before the join.
  */
 function guardCtes(c: CqParts, guards: ReadonlyMap<number, string>): CqParts {
-  const ids = new Set([...c.from.join(' ').matchAll(/\u0001(\d+)\u0001/g)].map((m) => Number(m[1])));
-  const tests = [...ids].flatMap((id) => {
-    const g = guards.get(id);
-    return g === undefined ? [] : [g.replace(/\bt(\d+)_(\d+)\b/g, 'g$1_$2')];
-  });
+  const tests = relationGuards(c, guards).flatMap((g) =>
+    g === undefined ? [] : [g.replace(/\bt(\d+)_(\d+)\b/g, 'g$1_$2')],
+  );
   return tests.length === 0 ? c : { ...c, where: [...c.where, ...tests] };
 }
 
@@ -409,11 +407,7 @@ function existsBody(cqs: CqParts[], guards: ReadonlyMap<number, string>): string
   const behind = new Map<string, string[]>();
   for (const c0 of cqs) {
     const c = { ...c0, where: c0.where.filter((w) => !common.includes(w)) };
-    const ids = new Set([...c.from.join(' ').matchAll(/\u0001(\d+)\u0001/g)].map((m) => Number(m[1])));
-    const gs = [...ids].flatMap((id) => {
-      const g = guards.get(id);
-      return g === undefined ? [] : [g];
-    });
+    const gs = relationGuards(c, guards).filter((g) => g !== undefined);
     if (gs.length === 0) plainCqs.push(c);
     else behind.set(gs.join(' AND '), [...(behind.get(gs.join(' AND ')) ?? []), `EXISTS(${selectSql(c)})`]);
   }

@@ -1,4 +1,4 @@
-import type { CqParts } from './print.ts';
+import { type CqParts, relationGuards, relationIds } from './print.ts';
 
 /** A query of constant outputs, as printed parts with its output row (ids). */
 export interface ConstArm {
@@ -38,16 +38,15 @@ export function keyedArms(
   guards: ReadonlyMap<number, string>,
   finish: (c: CqParts) => CqParts,
 ): Keyed | undefined {
-  const ctes = (c: CqParts) => [...c.from.join(' ').matchAll(/\u0001(\d+)\u0001/g)].map((m) => Number(m[1]));
-  const arms = all.filter((a) => ctes(a.parts).length === 0);
-  const rest = all.filter((a) => ctes(a.parts).length > 0);
+  const arms = all.filter((a) => relationIds(a.parts).length === 0);
+  const rest = all.filter((a) => relationIds(a.parts).length > 0);
   const outputs: Map<number, number[][]>[] = [];
   const body = arms.length === 0 ? 'SELECT 0 AS g, 0 AS k WHERE 0' : keyedUnion(arms, outputs, finish);
   if (body === undefined) return undefined;
   if (rest.length === 0) return { body, outputs };
   const tests = new Set<string>();
   for (const a of rest) {
-    const gs = ctes(a.parts).map((id) => guards.get(id));
+    const gs = relationGuards(a.parts, guards);
     // a query behind a CTE without a guard: always ask
     tests.add(gs.some((g) => g === undefined) ? '1' : gs.join(' AND '));
   }

@@ -431,6 +431,16 @@ export function mergeCqs(cqs: CqParts[]): CqParts[] {
   return out;
 }
 
+/** Ids of the relations (CTEs or TEMP tables, still as placeholders) a query reads. */
+export function relationIds(c: CqParts): number[] {
+  return [...new Set([...c.from.join(' ').matchAll(/\u0001(\d+)\u0001/g)].map((m) => Number(m[1])))];
+}
+
+/** The guards (see `compile.ts`) of the relations a query reads; an id without one is `undefined`. */
+export function relationGuards(c: CqParts, guards: ReadonlyMap<number, string>): (string | undefined)[] {
+  return relationIds(c).map((id) => guards.get(id));
+}
+
 /** Prints parts as one SELECT. */
 export function selectSql(p: CqParts): string {
   let sql = `SELECT ${p.cols.join(', ')}`;
