@@ -51,6 +51,9 @@ export function parseManifest(value: unknown): SnapshotManifest {
   const upstreamVersion = o.upstreamVersion;
   if (upstreamVersion !== undefined && typeof upstreamVersion !== 'string')
     fail('upstreamVersion', upstreamVersion);
+  const databaseFormat = o.databaseFormat;
+  if (databaseFormat !== undefined && typeof databaseFormat !== 'string')
+    fail('databaseFormat', databaseFormat);
   return {
     id: str(o, 'id'),
     formatVersion,
@@ -64,6 +67,7 @@ export function parseManifest(value: unknown): SnapshotManifest {
     dataHash: str(o, 'dataHash'),
     factCounts: counts as Record<string, number>,
     ...(upstreamVersion === undefined ? {} : { upstreamVersion }),
+    ...(databaseFormat === undefined ? {} : { databaseFormat }),
     previousId,
   };
 }

@@ -26,6 +26,11 @@ export interface SnapshotManifest {
   factCounts: Record<string, number>;
   /** What the upstream said about its data version (e.g. Oso's `OsoOffset` header), if anything. */
   upstreamVersion?: string;
+  /**
+   * The layout of the SQLite database inside (`meta.format`, see `DB_FORMAT`); absent in manifests
+   * written before it was recorded. A sync rebuilds unchanged data when it differs from its own.
+   */
+  databaseFormat?: string;
   /** The snapshot this one replaced, if any. */
   previousId: string | null;
 }

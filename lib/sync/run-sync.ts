@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SqlJsStatic } from 'sql.js';
-import { loadSqlJs, runPolicyTests } from '../engine/index.ts';
+import { DB_FORMAT, loadSqlJs, runPolicyTests } from '../engine/index.ts';
 import { DomainError } from '../errors.ts';
 import { checkFact, type Policy, parsePolicy, policyHash } from '../polar/index.ts';
 import {
@@ -177,7 +177,10 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     options.force !== true &&
     cur !== null &&
     cur.pointer.manifest.policyHash === pHash &&
-    cur.pointer.manifest.dataHash === dataHash
+    cur.pointer.manifest.dataHash === dataHash &&
+    // after an upgrade that changed the database layout, nodes of the new version cannot open the
+    // current snapshot: unchanged data is rebuilt once in the new format
+    cur.pointer.manifest.databaseFormat === DB_FORMAT
   ) {
     const confirmedAt = await confirmPointer(store, cur, clock, logger);
     logger?.info('sync: unchanged', { id: cur.pointer.id, facts: facts.length, confirmedAt });

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadSqlJs } from '../../lib/engine/index.ts';
+import { DB_FORMAT, loadSqlJs } from '../../lib/engine/index.ts';
 import { type ErrorCode, isDomainError } from '../../lib/errors.ts';
 import { openSnapshot } from '../../lib/snapshot/index.ts';
 import { openSource, type Source } from '../../lib/source/index.ts';
@@ -93,6 +93,22 @@ describe('sync into a file: store', () => {
     expect(changed.previousId).toBe(first);
     expect(await pointerId(store)).toBe(changed.id);
     expect(changed.id > first!).toBe(true);
+  });
+
+  it('rebuilds unchanged data once when the current snapshot has another database format', async () => {
+    // a pointer as an older build wrote it: same policy and data, no databaseFormat in the manifest
+    const read = await store.readPointer();
+    if (read === null || read === 'not-modified') throw new Error('no pointer');
+    const { databaseFormat, ...older } = read.pointer.manifest;
+    expect(databaseFormat).toBe(DB_FORMAT);
+    await store.writePointer({ ...read.pointer, manifest: older }, read.etag);
+    const rebuilt = await runSync({ source: openSource(`dir:${src}`), store, sql });
+    expect(rebuilt).toMatchObject({ published: true, previousId: read.pointer.id });
+    const after = await store.readPointer();
+    if (after === null || after === 'not-modified') throw new Error('no pointer');
+    expect(after.pointer.manifest.databaseFormat).toBe(DB_FORMAT);
+    // and only once: the next sync finds nothing to do
+    expect((await runSync({ source: openSource(`dir:${src}`), store, sql })).published).toBe(false);
   });
 
   it('refuses a policy with a syntax error, naming file:line', async () => {
