@@ -300,16 +300,25 @@ export class SqlEngine implements Engine {
       .filter((r) => Number(r[0]) !== probeId);
     const results: string[] = [];
     let last = after;
-    for (const row of rows.slice(0, page)) {
+    const n = Math.min(rows.length, page);
+    let wild = false;
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
       const id = Number(row[0]);
       last = id;
       if (isWildcard(id)) {
-        if (!results.includes('*')) results.unshift('*');
+        wild = true;
         continue;
       }
-      const v = this.decode(scope, id, row[1] ?? null);
-      if (v !== null) results.push(v.id);
+      // list answers ids only: a stored id's key is its id (decoded), no value object needed
+      const key = row[1];
+      if (typeof key === 'string') results.push(decodeKey(key));
+      else {
+        const v = this.decode(scope, id, key ?? null);
+        if (v !== null) results.push(v.id);
+      }
     }
+    if (wild) results.unshift('*');
     const nextPageToken = rows.length > page ? encodeToken(last) : null;
     return { results, nextPageToken };
   }

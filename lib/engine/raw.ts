@@ -112,28 +112,29 @@ export class RawApi {
     const p = this.ptr(st);
     this.bind(p, vals);
     const out: SqlValue[][] = [];
+    const c = this.c;
+    // the column count of a prepared statement is fixed
+    const n = c._sqlite3_column_count(p);
     try {
       for (;;) {
-        const rc = this.c._sqlite3_step(p);
+        const rc = c._sqlite3_step(p);
         if (rc === SQLITE_DONE) return out;
         if (rc !== SQLITE_ROW) return undefined;
-        const n = this.c._sqlite3_column_count(p);
-        const row: SqlValue[] = [];
+        const row: SqlValue[] = new Array(n);
         for (let i = 0; i < n; i++) {
-          const t = this.c._sqlite3_column_type(p, i);
-          row.push(
+          const t = c._sqlite3_column_type(p, i);
+          row[i] =
             t === SQLITE_NULL
               ? null
               : t === SQLITE_TEXT
-                ? this.c.UTF8ToString(this.c._sqlite3_column_text(p, i))
-                : this.c._sqlite3_column_double(p, i),
-          );
+                ? c.UTF8ToString(c._sqlite3_column_text(p, i))
+                : c._sqlite3_column_double(p, i);
         }
         out.push(row);
         if (out.length > max) return out;
       }
     } finally {
-      this.c._sqlite3_reset(p);
+      c._sqlite3_reset(p);
     }
   }
 }
