@@ -49,6 +49,11 @@ export interface EngineOptions {
   maxStatements?: number;
   /** Rows a recursive (naive fixpoint) evaluation may derive per request. Default 2_000_000. */
   maxFixpointRows?: number;
+  /**
+   * Temporary ids of unknown constants (each unknown action a request names gets one) kept before the
+   * compiled statements are dropped and the ids start over. Default 4096.
+   */
+  maxConstants?: number;
 }
 
 /** Default engine limits. */
@@ -104,6 +109,22 @@ export class SqlEngine implements Engine {
     this.interner = new Interner(db, readTypes(db));
     this.catalog = new EngineCatalog(this.interner, policy, readPreds(db));
     this.ctx = new ContextWriter(db, this.interner, this.limits.maxContextFacts);
+  }
+
+  /**
+   * Called first by every request: once unknown constants pile up (requests naming many actions the
+   * policy does not have), drops every compiled statement and starts their ids over. Without it they
+   * would grow without bound, and requests with context facts write every one of them into `vals`.
+   */
+  private maintain(): void {
+    if (this.interner.constants.byId.size < (this.options.maxConstants ?? 4096)) return;
+    for (const s of this.statements.values()) s.free();
+    this.statements.clear();
+    this.plainAllow.clear();
+    this.plainActions.clear();
+    this.actionNames.clear();
+    this.recursivePatterns.clear();
+    this.interner.resetConstants();
   }
 
   /** The prepared statement of a shape (compiled on first use, LRU-bounded). */
@@ -181,6 +202,7 @@ export class SqlEngine implements Engine {
   }
 
   authorize(req: AuthorizeRequest): boolean {
+    this.maintain();
     // values are fully validated while interning (bindings); this only guards the cache key
     checkShape(req.actor);
     checkShape(req.resource);
@@ -228,6 +250,7 @@ export class SqlEngine implements Engine {
   }
 
   authorizeResources(req: Omit<AuthorizeRequest, 'resource'> & { resources: Value[] }): Value[] {
+    this.maintain();
     checkValue(req.actor);
     checkString(req.action, 'action');
     if (!Array.isArray(req.resources)) throw new DomainError('bad-request', 'resources must be an array');
@@ -244,6 +267,7 @@ export class SqlEngine implements Engine {
   }
 
   list(req: ListRequest): ListResult {
+    this.maintain();
     checkValue(req.actor);
     checkString(req.action, 'action');
     checkString(req.resourceType, 'resource type');
@@ -324,6 +348,7 @@ export class SqlEngine implements Engine {
   }
 
   actions(req: ActionsRequest): string[] {
+    this.maintain();
     checkValue(req.actor);
     checkValue(req.resource);
     const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
@@ -435,6 +460,7 @@ export class SqlEngine implements Engine {
 
   /** Runs a generic query; rows map each output variable to a value or null (any value). */
   runQuery(q: GenericQuery, contextFacts?: Fact[], limit?: number): Record<string, Value | null>[] {
+    this.maintain();
     const params: string[] = [];
     const values: Value[] = [];
     const sets: number[][] = [];

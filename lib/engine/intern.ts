@@ -95,8 +95,7 @@ export class Interner {
   private nextTempType = MAX_TYPE_CODE;
   /** Request-scope temporary ids start after the reserved constant range. */
   static readonly REQUEST_TEMP_START = 2 ** 18;
-  /** Stable temporary ids for policy constants that no stored fact uses. */
-  readonly constants = new TempIds(0, Interner.REQUEST_TEMP_START);
+  private constantIds = new TempIds(0, Interner.REQUEST_TEMP_START);
 
   constructor(
     private readonly db: Database,
@@ -156,6 +155,22 @@ export class Interner {
     byKey.set(key, id);
     this.cached++;
     return id === 0 ? undefined : id;
+  }
+
+  /**
+   * Temporary ids of constants that no stored fact uses: a policy's own, and each unknown action a
+   * request names. Stable until `resetConstants`.
+   */
+  get constants(): TempIds {
+    return this.constantIds;
+  }
+
+  /** Forgets the temporary constant ids; statements compiled with them must be dropped first. */
+  resetConstants(): void {
+    this.constantIds = new TempIds(0, Interner.REQUEST_TEMP_START);
+    // nothing cached may outlive the ids it was read with
+    this.cache.clear();
+    this.cached = 0;
   }
 
   /** Id of a policy constant: stored id, else a stable temporary id. */
