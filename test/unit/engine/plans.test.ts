@@ -82,4 +82,56 @@ describe('query plans', () => {
     }
     engine.close();
   });
+
+  // A global role makes every Org an admin's (a wildcard row) and roles flow down `parent`: the recursive
+  // step joins the relation to a column that may hold the wildcard. That join must still seek an index;
+  // it used to scan (an OR of the wildcard cases) or build an automatic index at every step.
+  it('recursion over a relation that may hold a wildcard seeks an index at each step', async () => {
+    const sql = await loadSqlJs();
+    const policy = parsePolicy([
+      {
+        filename: 'tree.polar',
+        src: `actor User {}
+global { roles = ["super"]; }
+resource Org {
+  roles = ["member", "admin"];
+  permissions = ["read"];
+  relations = { parent: Org };
+  role if role on "parent";
+  "admin" if global "super";
+  "member" if "admin";
+  "read" if "member";
+}`,
+      },
+    ]);
+    const S = (s: string) => v('String', s);
+    const tree: Fact[] = [
+      { predicate: 'has_role', args: [v('User', 'root'), S('super')] },
+      { predicate: 'has_role', args: [v('User', 'ann'), S('member'), v('Org', 'o0')] },
+    ];
+    for (let i = 1; i < 3000; i++)
+      tree.push({
+        predicate: 'has_relation',
+        args: [v('Org', `o${i}`), S('parent'), v('Org', `o${(i - 1) >> 1}`)],
+      });
+    const db = buildDatabase(sql, policy, tree);
+    const engine = createEngine(sql, db, policy);
+    expect(
+      engine.list({ actor: v('User', 'ann'), action: 'read', resourceType: 'Org' }).results,
+    ).toHaveLength(3000);
+    const [list] = engine.cachedSql().filter((s) => s.key.startsWith('list|'));
+    const text = list!.sql.at(-1)!;
+    expect(text).toMatch(/WITH RECURSIVE/);
+    const plan = db.exec(`EXPLAIN QUERY PLAN ${text}`, [1, 1])[0]!.values.map((r) => String(r[3]));
+    expect(
+      plan.filter((d) => d.includes('AUTOMATIC')),
+      plan.join('\n'),
+    ).toEqual([]);
+    // each step seeks the parent column for the value (or the range a wildcard stands for)
+    expect(
+      plan.some((d) => d.startsWith('SEARCH t0_0 USING COVERING INDEX f_has_relation_3_rev (a2>? AND a2<?)')),
+      plan.join('\n'),
+    ).toBe(true);
+    engine.close();
+  });
 });
