@@ -146,6 +146,18 @@ export class SqlEngine implements Engine {
     return q;
   }
 
+  /** The yes/no statement of `allow(actor, action, resource)` for these types (cached like any shape). */
+  private allowQuery(
+    scope: RequestScope,
+    actorType: string,
+    action: string,
+    resourceType: string,
+  ): PreparedQuery {
+    return this.prepared(scope, `${actorType}\u0000${action}\u0000${resourceType}`, 'exists', () =>
+      allowShape(actorType, action, resourceType),
+    );
+  }
+
   /** Compiles and prepares; SQL SQLite refuses (nesting limits) is retried with TEMP-table recursion. */
   private compile(shape: QueryShape, scope: RequestScope, wrap: Wrap, forceNaive: boolean): PreparedQuery {
     const c = compileQuery(shape, scope.catalog, {
@@ -210,12 +222,7 @@ export class SqlEngine implements Engine {
     if (req.contextFacts === undefined || (Array.isArray(req.contextFacts) && req.contextFacts.length === 0))
       return this.authorizePlain(req.actor, req.action, req.resource);
     const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
-    const q = this.prepared(
-      scope,
-      `${req.actor.type}\u0000${req.action}\u0000${req.resource.type}`,
-      'exists',
-      () => allowShape(req.actor.type, req.action, req.resource.type),
-    );
+    const q = this.allowQuery(scope, req.actor.type, req.action, req.resource.type);
     const b = this.bindings(scope, [req.actor, req.resource]);
     return this.ctx.run(scope, ctx, () => Number(q.first(b)) === 1);
   }
@@ -235,9 +242,7 @@ export class SqlEngine implements Engine {
     let q = byType.get(resource.type);
     if (q === undefined) {
       const { scope } = this.ctx.scope(this.catalog, undefined);
-      q = this.prepared(scope, `${actor.type}\u0000${action}\u0000${resource.type}`, 'exists', () =>
-        allowShape(actor.type, action, resource.type),
-      );
+      q = this.allowQuery(scope, actor.type, action, resource.type);
       byType.set(resource.type, q);
     }
     const temps = this.ctx.sharedTemps();
@@ -258,9 +263,7 @@ export class SqlEngine implements Engine {
     const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
     const work = req.resources.map((r) => ({
       r,
-      q: this.prepared(scope, `${req.actor.type}\u0000${req.action}\u0000${r.type}`, 'exists', () =>
-        allowShape(req.actor.type, req.action, r.type),
-      ),
+      q: this.allowQuery(scope, req.actor.type, req.action, r.type),
       b: this.bindings(scope, [req.actor, r]),
     }));
     return this.ctx.run(scope, ctx, () => work.filter((w) => Number(w.q.first(w.b)) === 1).map((w) => w.r));
@@ -291,12 +294,7 @@ export class SqlEngine implements Engine {
     const probe =
       q.compiled.enumerates && after === -1
         ? {
-            q: this.prepared(
-              scope,
-              `${req.actor.type}\u0000${req.action}\u0000${req.resourceType}`,
-              'exists',
-              () => allowShape(req.actor.type, req.action, req.resourceType),
-            ),
+            q: this.allowQuery(scope, req.actor.type, req.action, req.resourceType),
             b: this.bindings(scope, [req.actor, { type: req.resourceType, id: '\u0000unknown' }]),
           }
         : undefined;
@@ -396,10 +394,7 @@ export class SqlEngine implements Engine {
     const checks = consts.flatMap(([id]) => {
       const action = id === undefined ? undefined : this.actionName(id, scope);
       if (action === undefined) return [];
-      const key = `${req.actor.type}\u0000${action}\u0000${req.resource.type}`;
-      const exists = this.prepared(scope, key, 'exists', () =>
-        allowShape(req.actor.type, action, req.resource.type),
-      );
+      const exists = this.allowQuery(scope, req.actor.type, action, req.resource.type);
       return [{ action, exists }];
     });
     const byChecks = (b: Bindings) =>
