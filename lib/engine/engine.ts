@@ -72,6 +72,14 @@ export interface GenericQuery {
   outputs: string[];
 }
 
+/** Engines constructed and not yet closed, in this process. */
+let openEngines = 0;
+
+/** How many engines (each owning one sql.js database) are open now: a leak detector for swaps. */
+export function openEngineCount(): number {
+  return openEngines;
+}
+
 /** The sql.js engine: compiled, cached statements over one snapshot database. */
 export class SqlEngine implements Engine {
   readonly interner: Interner;
@@ -81,6 +89,7 @@ export class SqlEngine implements Engine {
   private readonly limits: EngineLimits;
   private readonly clock: () => number | bigint;
   private tempSeq = 0;
+  private closed = false;
   /** Recursive call patterns already found (shared by compiles without context facts). */
   private readonly recursivePatterns = new Map<string, unknown>();
   private readonly raw: RawApi | undefined;
@@ -109,6 +118,7 @@ export class SqlEngine implements Engine {
     this.interner = new Interner(db, readTypes(db));
     this.catalog = new EngineCatalog(this.interner, policy, readPreds(db));
     this.ctx = new ContextWriter(db, this.interner, this.limits.maxContextFacts);
+    openEngines += 1;
   }
 
   /**
@@ -588,6 +598,9 @@ export class SqlEngine implements Engine {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    openEngines -= 1;
     for (const s of this.statements.values()) s.free();
     this.statements.clear();
     this.ctx.close();

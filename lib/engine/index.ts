@@ -5,6 +5,7 @@ export {
   type EngineOptions,
   type GenericQuery,
   LIST_PAGE_SIZE,
+  openEngineCount,
   SqlEngine,
 } from './engine.ts';
 export { readMeta, readPolicySources, writeMeta } from './schema.ts';

@@ -1,4 +1,5 @@
 /** Operations surface: readiness and the Prometheus metrics the Oso fallback node exposes. */
+import { openEngineCount } from '../engine/index.ts';
 import type { Histogram, MetricsRegistry } from './metrics.ts';
 import type { ServingSnapshot, SnapshotProvider } from './types.ts';
 
@@ -71,5 +72,29 @@ export function registerServerMetrics(
     'Failed snapshot refreshes since start',
     () => [{ value: snapshots.stats().refreshFailures }],
   );
+  registerMemoryMetrics(registry);
   return registry.histogram('oso_fallback_http_requests', 'HTTP response latencies in seconds');
+}
+
+/**
+ * Process memory under the names Prometheus' Node.js client uses, plus the open sql.js databases. V8's
+ * external memory includes sql.js' WebAssembly heap (which never shrinks) and the database images.
+ */
+function registerMemoryMetrics(registry: MetricsRegistry): void {
+  registry.gauge('process_resident_memory_bytes', 'Resident memory size in bytes', () => [
+    { value: process.memoryUsage.rss() },
+  ]);
+  registry.gauge('nodejs_heap_size_used_bytes', 'V8 heap in use, in bytes', () => [
+    { value: process.memoryUsage().heapUsed },
+  ]);
+  registry.gauge(
+    'nodejs_external_memory_bytes',
+    'Memory held outside the V8 heap (buffers, the WebAssembly heap), in bytes',
+    () => [{ value: process.memoryUsage().external }],
+  );
+  registry.gauge(
+    'oso_fallback_open_databases',
+    'Snapshot databases open in this process: 1 while serving, 2 for a moment during a swap',
+    () => [{ value: openEngineCount() }],
+  );
 }

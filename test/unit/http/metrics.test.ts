@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MetricsRegistry } from '../../../lib/http/index.ts';
-import { makeApp, post } from './support.ts';
+import { makeApp, post, rolesEngine } from './support.ts';
 
 describe('MetricsRegistry', () => {
   it('renders counters, gauges and cumulative histograms in Prometheus text format', () => {
@@ -75,5 +75,26 @@ describe('GET /metrics', () => {
     const text = await (await makeApp({ snapshot: null }).app.request('/metrics')).text();
     expect(text).toMatch(/^oso_fallback_ready 0$/m);
     expect(text).not.toMatch(/^oso_fallback_snapshot_age_ms /m);
+  });
+
+  it('reports process memory and counts open databases, so a swap that leaks one shows', async () => {
+    const { app } = makeApp();
+    const scrape = async () => (await app.request('/metrics')).text();
+    const value = (text: string, name: string) => {
+      const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
+      expect(m, name).not.toBeNull();
+      return Number(m![1]);
+    };
+    const before = await scrape();
+    expect(value(before, 'process_resident_memory_bytes')).toBeGreaterThan(1 << 20);
+    expect(value(before, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(1 << 20);
+    expect(value(before, 'nodejs_external_memory_bytes')).toBeGreaterThan(0);
+    const open = value(before, 'oso_fallback_open_databases');
+    expect(open).toBeGreaterThanOrEqual(1);
+    const extra = rolesEngine();
+    expect(value(await scrape(), 'oso_fallback_open_databases')).toBe(open + 1);
+    extra.close();
+    extra.close();
+    expect(value(await scrape(), 'oso_fallback_open_databases')).toBe(open);
   });
 });
