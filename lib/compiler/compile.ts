@@ -379,12 +379,17 @@ function guardCtes(c: CqParts, guards: ReadonlyMap<number, string>): CqParts {
 
 const TYPE_RANGE = /^(t\d+_\d+\.a\d+) BETWEEN \d+ AND \d+$/;
 
+const PARAM_SEEK = /^t\d+_\d+\.a\d+ = \?\d+$/;
+
 /**
  * For answers read in id order (list pages): a type test on a column other than the output does not
  * choose the index (`+`), so SQLite can walk the output column's index in order and stop after a page
- * instead of sorting the whole answer.
+ * instead of sorting the whole answer. Not for a query that starts from a request value (the actor's own
+ * roles): it has few rows, found by seeking that value and then sorted; walking the output index instead
+ * would test every id of the type (a global admin's 10,000-issue page: 17 -> 13 ms).
  */
 function seekOutput(c: CqParts): CqParts {
+  if (c.where.some((w) => PARAM_SEEK.test(w))) return c;
   const outs = c.cols.map((col) => col.replace(/ AS o\d+$/, ''));
   return {
     ...c,
