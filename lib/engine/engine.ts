@@ -72,6 +72,40 @@ export interface GenericQuery {
   outputs: string[];
 }
 
+/** How `actions` answers a pair of types whose rules all name their action: the sorted action names. */
+interface ActionsPlan {
+  run(b: Bindings): string[];
+  /** Which way `run` settled on, once it has (for tests and profiling). */
+  chosen?: () => 'checks' | 'keyed' | undefined;
+  /** Each way on its own. */
+  forced?: { checks: (b: Bindings) => string[]; keyed: (b: Bindings) => string[] };
+}
+
+/** Whether a yes/no statement answers 1 (through the two-id path when it can take it). */
+function yes(q: PreparedQuery, b: Bindings): boolean {
+  const v = q.firstOfIds(b.ids[0]!, b.ids[1]!);
+  return v === undefined ? Number(q.first(b)) === 1 : v === 1;
+}
+
+/** The median of the samples after the first eight (the warm-up of `actionsPlan`). */
+function median(xs: number[]): number {
+  const s = xs.slice(8).sort((a, b) => a - b);
+  return s[s.length >> 1] ?? 0;
+}
+
+const NO_SETS: number[][] = [];
+const NO_EXTRA: SqlValue[] = [];
+
+/** The rows shape of `actions`: the actions `allow(actor, a, resource)` holds for. */
+function actionsShape(actorType: string, resourceType: string): () => QueryShape {
+  return () => ({
+    atoms: [{ pred: 'allow', args: [P0, { kind: 'var', name: 'a' }, P1] }],
+    vars: { a: { types: ['String'] } },
+    params: [actorType, resourceType],
+    outputs: ['a'],
+  });
+}
+
 /** Engines constructed and not yet closed, in this process. */
 let openEngines = 0;
 
@@ -97,8 +131,8 @@ export class SqlEngine implements Engine {
   private readonly plainAllow = new Map<string, Map<string, Map<string, PreparedQuery>>>();
   /** Names of the action constants `actions` returns, by id (ids are fixed per database). */
   private readonly actionNames = new Map<number, string>();
-  /** actor type + resource type -> how `actions` answers them without context facts. */
-  private readonly plainActions = new Map<string, { run: (b: Bindings) => string[] }>();
+  /** actor type -> resource type -> how `actions` answers them without context facts (null: no plan). */
+  private readonly plainActions = new Map<string, Map<string, ActionsPlan | null>>();
 
   constructor(
     sql: SqlJsStatic,
@@ -359,13 +393,15 @@ export class SqlEngine implements Engine {
     this.maintain();
     checkValue(req.actor);
     checkValue(req.resource);
+    if (
+      req.contextFacts === undefined ||
+      (Array.isArray(req.contextFacts) && req.contextFacts.length === 0)
+    ) {
+      const out = this.actionsPlain(req.actor, req.resource);
+      if (out !== undefined) return out;
+    }
     const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
-    const shape = (): QueryShape => ({
-      atoms: [{ pred: 'allow', args: [P0, { kind: 'var', name: 'a' }, P1] }],
-      vars: { a: { types: ['String'] } },
-      params: [req.actor.type, req.resource.type],
-      outputs: ['a'],
-    });
+    const shape = actionsShape(req.actor.type, req.resource.type);
     const typesKey = `${req.actor.type}\u0000${req.resource.type}`;
     const q = this.prepared(scope, typesKey, 'rows', shape);
     const b = this.bindings(scope, [req.actor, req.resource]);
@@ -379,11 +415,37 @@ export class SqlEngine implements Engine {
       }
       return [...out].sort();
     }
-    const plan =
-      (scope.sig === '' ? this.plainActions.get(typesKey) : undefined) ??
-      this.actionsPlan(q, consts, scope, typesKey, shape, req);
-    if (scope.sig === '') this.plainActions.set(typesKey, plan);
-    return this.ctx.run(scope, ctx, () => plan.run(b)).sort();
+    const plan = this.actionsPlan(q, consts, scope, typesKey, shape, req.actor.type, req.resource.type);
+    return this.ctx.run(scope, ctx, () => plan.run(b));
+  }
+
+  /**
+   * actions without context facts, the hot path: the plan by nested lookup, kept for the engine's life;
+   * undefined when the rules do not all name their action (the general path answers).
+   */
+  private actionsPlain(actor: Value, resource: Value): string[] | undefined {
+    let byType = this.plainActions.get(actor.type);
+    if (byType === undefined) {
+      byType = new Map();
+      this.plainActions.set(actor.type, byType);
+    }
+    let plan = byType.get(resource.type);
+    if (plan === undefined) {
+      const { scope } = this.ctx.scope(this.catalog, undefined);
+      const typesKey = `${actor.type}\u0000${resource.type}`;
+      const shape = actionsShape(actor.type, resource.type);
+      const q = this.prepared(scope, typesKey, 'rows', shape);
+      const consts = q.compiled.constOutputs;
+      plan =
+        consts === undefined
+          ? null
+          : this.actionsPlan(q, consts, scope, typesKey, shape, actor.type, resource.type);
+      byType.set(resource.type, plan);
+    }
+    if (plan === null) return undefined;
+    const temps = this.ctx.sharedTemps();
+    const ids = [this.interner.requestId(actor, temps), this.interner.requestId(resource, temps)];
+    return plan.run({ ids, values: [actor, resource], sets: NO_SETS, now: this.clock(), extra: NO_EXTRA });
   }
 
   /**
@@ -399,16 +461,24 @@ export class SqlEngine implements Engine {
     scope: RequestScope,
     typesKey: string,
     shape: () => QueryShape,
-    req: ActionsRequest,
-  ): { run: (b: Bindings) => string[] } {
-    const checks = consts.flatMap(([id]) => {
-      const action = id === undefined ? undefined : this.actionName(id, scope);
-      if (action === undefined) return [];
-      const exists = this.allowQuery(scope, req.actor.type, action, req.resource.type);
-      return [{ action, exists }];
-    });
-    const byChecks = (b: Bindings) =>
-      checks.filter((c) => Number(c.exists.first(b)) === 1).map((c) => c.action);
+    actorType: string,
+    resourceType: string,
+  ): ActionsPlan {
+    // the actions in answer order, each with its yes/no statement
+    const checks = consts
+      .flatMap(([id]) => {
+        const action = id === undefined ? undefined : this.actionName(id, scope);
+        return action === undefined ? [] : [{ id: id!, action }];
+      })
+      .sort((x, y) => (x.action < y.action ? -1 : x.action > y.action ? 1 : 0))
+      .map((c) => ({ ...c, exists: this.allowQuery(scope, actorType, c.action, resourceType) }));
+    const byChecks = (b: Bindings) => {
+      const out: string[] = [];
+      for (const c of checks) {
+        if (yes(c.exists, b)) out.push(c.action);
+      }
+      return out;
+    };
     const keyed = q.compiled.keyed;
     if (keyed === undefined || scope.sig !== '') return { run: byChecks };
     const kq = this.prepared(scope, typesKey, 'keyed', shape);
@@ -419,37 +489,59 @@ export class SqlEngine implements Engine {
             test: this.prepared(scope, typesKey, 'residual-test', shape),
             rows: this.prepared(scope, typesKey, 'residual', shape),
           };
+    const position = new Map(checks.map((c, i) => [c.id, i]));
+    // (arm, key) of a row -> positions of its actions in `checks`, from the compile that made the statement
+    const positions = (st: PreparedQuery) =>
+      (st.compiled.keyed?.outputs ?? []).map(
+        (byKey) =>
+          new Map(
+            [...byKey].map(([k, outs]) => [
+              k,
+              outs.flatMap((o) => {
+                const i = position.get(o[0]!);
+                return i === undefined ? [] : [i];
+              }),
+            ]),
+          ),
+      );
+    const kqPositions = positions(kq);
+    const residualPositions = residual === undefined ? [] : positions(residual.rows);
     const byKeyed = (b: Bindings) => {
-      const found = new Set<string>();
-      const read = (st: PreparedQuery) => {
-        for (const row of st.rows(b, this.limits.maxResults, 'throw')) {
-          // the outputs of the compile that made this statement
-          for (const out of st.compiled.keyed?.outputs[Number(row[0])]?.get(Number(row[1])) ?? []) {
-            const name = this.actionName(out[0]!, scope);
-            if (name !== undefined) found.add(name);
-          }
+      const found = new Array<boolean>(checks.length).fill(false);
+      const read = (st: PreparedQuery, at: Map<number, number[]>[]) => {
+        const max = this.limits.maxResults;
+        const rows = st.rowsOfIds(b.ids[0]!, b.ids[1]!, max) ?? st.rows(b, max, 'throw');
+        for (const row of rows) {
+          for (const i of at[Number(row[0])]?.get(Number(row[1])) ?? []) found[i] = true;
         }
       };
-      read(kq);
-      if (residual !== undefined && Number(residual.test.first(b)) === 1) read(residual.rows);
-      return [...found];
+      read(kq, kqPositions);
+      if (residual !== undefined) {
+        if (yes(residual.test, b)) read(residual.rows, residualPositions);
+      }
+      const out: string[] = [];
+      for (let i = 0; i < checks.length; i++) if (found[i]) out.push(checks[i]!.action);
+      return out;
     };
+    // alternate, then keep the one with the lower median (a mean is swayed by one GC pause); the first
+    // calls of each are left out: they compile and warm caches
+    const WARMUP = 8;
     const SAMPLES = 64;
-    const spent = [0, 0];
-    const calls = [0, 0];
+    const times: number[][] = [[], []];
     let chosen: ((b: Bindings) => string[]) | undefined;
     return {
       run: (b) => {
         if (chosen !== undefined) return chosen(b);
-        const k = calls[0]! <= calls[1]! ? 0 : 1;
+        const k = times[0]!.length <= times[1]!.length ? 0 : 1;
         const t0 = performance.now();
         const out = k === 0 ? byChecks(b) : byKeyed(b);
-        spent[k]! += performance.now() - t0;
-        calls[k]!++;
-        if (calls[0]! >= SAMPLES && calls[1]! >= SAMPLES)
-          chosen = spent[0]! <= spent[1]! ? byChecks : byKeyed;
+        times[k]!.push(performance.now() - t0);
+        if (times[1]!.length >= WARMUP + SAMPLES)
+          chosen = median(times[0]!) <= median(times[1]!) ? byChecks : byKeyed;
         return out;
       },
+      chosen: () => (chosen === undefined ? undefined : chosen === byChecks ? 'checks' : 'keyed'),
+      forced: { checks: byChecks, keyed: byKeyed },
     };
   }
 

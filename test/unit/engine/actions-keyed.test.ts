@@ -81,4 +81,32 @@ describe('actions through keyed arms', () => {
       engine.close();
     }
   });
+
+  it('settles on one way after the samples, and both ways answer alike on every pair', () => {
+    const policy = parsePolicy([{ filename: 'keyed.polar', src: SRC }]);
+    const engine = createEngine(sql, buildDatabase(sql, policy, FACTS), policy);
+    try {
+      const pairs = USERS.flatMap((u) => REPOS.map((r) => ({ actor: v('User', u), resource: v('Repo', r) })));
+      for (let i = 0; i < 200; i++) engine.actions(pairs[i % pairs.length]!);
+      type Plan = {
+        chosen: () => string | undefined;
+        forced: Record<'checks' | 'keyed', (b: unknown) => string[]>;
+      };
+      const inside = engine as unknown as {
+        plainActions: Map<string, Map<string, Plan>>;
+        ctx: { sharedTemps(): never };
+      };
+      const plan = inside.plainActions.get('User')!.get('Repo')!;
+      expect(['checks', 'keyed']).toContain(plan.chosen());
+      for (const { actor, resource } of pairs) {
+        const want = ACTIONS.filter((action) => engine.authorize({ actor, action, resource })).sort();
+        const ids = [actor, resource].map((x) => engine.interner.requestId(x, inside.ctx.sharedTemps()));
+        const b = { ids, values: [actor, resource], sets: [], now: 0, extra: [] };
+        expect(plan.forced.checks(b), `checks: ${actor.id} on ${resource.id}`).toEqual(want);
+        expect(plan.forced.keyed(b), `keyed: ${actor.id} on ${resource.id}`).toEqual(want);
+      }
+    } finally {
+      engine.close();
+    }
+  });
 });
