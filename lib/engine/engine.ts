@@ -87,9 +87,9 @@ function yes(q: PreparedQuery, b: Bindings): boolean {
   return v === undefined ? Number(q.first(b)) === 1 : v === 1;
 }
 
-/** The median of the samples after the first eight (the warm-up of `actionsPlan`). */
-function median(xs: number[]): number {
-  const s = xs.slice(8).sort((a, b) => a - b);
+/** The median of the samples after the first `skip`. */
+function median(xs: number[], skip: number): number {
+  const s = xs.slice(skip).sort((a, b) => a - b);
   return s[s.length >> 1] ?? 0;
 }
 
@@ -509,16 +509,12 @@ export class SqlEngine implements Engine {
     const byKeyed = (b: Bindings) => {
       const found = new Array<boolean>(checks.length).fill(false);
       const read = (st: PreparedQuery, at: Map<number, number[]>[]) => {
-        const max = this.limits.maxResults;
-        const rows = st.rowsOfIds(b.ids[0]!, b.ids[1]!, max) ?? st.rows(b, max, 'throw');
-        for (const row of rows) {
+        for (const row of st.rows(b, this.limits.maxResults, 'throw')) {
           for (const i of at[Number(row[0])]?.get(Number(row[1])) ?? []) found[i] = true;
         }
       };
       read(kq, kqPositions);
-      if (residual !== undefined) {
-        if (yes(residual.test, b)) read(residual.rows, residualPositions);
-      }
+      if (residual !== undefined && yes(residual.test, b)) read(residual.rows, residualPositions);
       const out: string[] = [];
       for (let i = 0; i < checks.length; i++) if (found[i]) out.push(checks[i]!.action);
       return out;
@@ -537,7 +533,7 @@ export class SqlEngine implements Engine {
         const out = k === 0 ? byChecks(b) : byKeyed(b);
         times[k]!.push(performance.now() - t0);
         if (times[1]!.length >= WARMUP + SAMPLES)
-          chosen = median(times[0]!) <= median(times[1]!) ? byChecks : byKeyed;
+          chosen = median(times[0]!, WARMUP) <= median(times[1]!, WARMUP) ? byChecks : byKeyed;
         return out;
       },
       chosen: () => (chosen === undefined ? undefined : chosen === byChecks ? 'checks' : 'keyed'),

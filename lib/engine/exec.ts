@@ -145,23 +145,6 @@ export class PreparedQuery {
     return this.raw!.first2(this.mainPtr, a, b, this.mainCount);
   }
 
-  /**
-   * The rows of a statement that reads the two ids of slots 0 and 1 and nothing else, at most `max` (more is
-   * query-too-expensive); undefined when this statement cannot take that path (the caller uses `rows`).
-   */
-  rowsOfIds(a: number, b: number, max: number): SqlValue[][] | undefined {
-    if (this.mainPtr === undefined) return undefined;
-    const out = this.raw!.rows(
-      this.main,
-      this.mainCount === 2 ? [a, b] : this.mainCount === 1 ? [a] : [],
-      max,
-    );
-    if (out !== undefined && out.length > max) {
-      throw new DomainError('query-too-expensive', `query returned more than ${max} rows`);
-    }
-    return out;
-  }
-
   /** Runs the main statement and returns its first column of the first row (exists mode). */
   first(b: Bindings): SqlValue {
     // fast path: only interned ids, no fixpoint: bind them straight through the C API
