@@ -87,9 +87,8 @@ function yes(q: PreparedQuery, b: Bindings): boolean {
   return v === undefined ? Number(q.first(b)) === 1 : v === 1;
 }
 
-/** The median of the samples after the first `skip`. */
-function median(xs: number[], skip: number): number {
-  const s = xs.slice(skip).sort((a, b) => a - b);
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1] ?? 0;
 }
 
@@ -519,24 +518,38 @@ export class SqlEngine implements Engine {
       for (let i = 0; i < checks.length; i++) if (found[i]) out.push(checks[i]!.action);
       return out;
     };
-    // alternate, then keep the one with the lower median (a mean is swayed by one GC pause); the first
-    // calls of each are left out: they compile and warm caches
+    // Some calls run both ways on the same request, one then the other in turn (whichever runs second finds
+    // the pages the first read cached), and `run` keeps the way with the lower median over the last pairs
+    // (a mean is swayed by one GC pause). Pairs are taken on calls 9-40, then on one call in 64 for the
+    // engine's life, so the choice follows the steady state rather than the cold first calls, which once
+    // kept the slower way. Both ways answer alike.
     const WARMUP = 8;
-    const SAMPLES = 64;
-    const times: number[][] = [[], []];
-    let chosen: ((b: Bindings) => string[]) | undefined;
+    const PAIRS = 32;
+    const pairs: [number, number][] = [];
+    let calls = 0;
+    let chosen = byKeyed;
+    const timed = (way: (b: Bindings) => string[], b: Bindings): [string[], number] => {
+      const t0 = performance.now();
+      const out = way(b);
+      return [out, performance.now() - t0];
+    };
     return {
       run: (b) => {
-        if (chosen !== undefined) return chosen(b);
-        const k = times[0]!.length <= times[1]!.length ? 0 : 1;
-        const t0 = performance.now();
-        const out = k === 0 ? byChecks(b) : byKeyed(b);
-        times[k]!.push(performance.now() - t0);
-        if (times[1]!.length >= WARMUP + SAMPLES)
-          chosen = median(times[0]!, WARMUP) <= median(times[1]!, WARMUP) ? byChecks : byKeyed;
+        calls++;
+        // the first calls take each way in turn (both compile, and both answer from the start)
+        if (calls <= WARMUP) return (calls % 2 === 1 ? byChecks : byKeyed)(b);
+        if (calls > WARMUP + PAIRS && calls % 64 !== 0) return chosen(b);
+        const checksFirst = calls % 2 === 0;
+        const [out, t1] = timed(checksFirst ? byChecks : byKeyed, b);
+        const [, t2] = timed(checksFirst ? byKeyed : byChecks, b);
+        pairs.push(checksFirst ? [t1, t2] : [t2, t1]);
+        if (pairs.length > PAIRS) pairs.shift();
+        if (pairs.length === PAIRS) {
+          chosen = median(pairs.map((p) => p[0])) <= median(pairs.map((p) => p[1])) ? byChecks : byKeyed;
+        }
         return out;
       },
-      chosen: () => (chosen === undefined ? undefined : chosen === byChecks ? 'checks' : 'keyed'),
+      chosen: () => (pairs.length < PAIRS ? undefined : chosen === byChecks ? 'checks' : 'keyed'),
       forced: { checks: byChecks, keyed: byKeyed },
     };
   }
