@@ -390,15 +390,18 @@ export class SqlEngine implements Engine {
 
   actions(req: ActionsRequest): string[] {
     this.maintain();
-    checkValue(req.actor);
-    checkValue(req.resource);
     if (
       req.contextFacts === undefined ||
       (Array.isArray(req.contextFacts) && req.contextFacts.length === 0)
     ) {
+      // the hot path validates the values fully while interning them, before it reads a plan
+      checkShape(req.actor);
+      checkShape(req.resource);
       const out = this.actionsPlain(req.actor, req.resource);
       if (out !== undefined) return out;
     }
+    checkValue(req.actor);
+    checkValue(req.resource);
     const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
     const shape = actionsShape(req.actor.type, req.resource.type);
     const typesKey = `${req.actor.type}\u0000${req.resource.type}`;
@@ -423,6 +426,8 @@ export class SqlEngine implements Engine {
    * undefined when the rules do not all name their action (the general path answers).
    */
   private actionsPlain(actor: Value, resource: Value): string[] | undefined {
+    const temps = this.ctx.sharedTemps();
+    const ids = [this.interner.requestId(actor, temps), this.interner.requestId(resource, temps)];
     let byType = this.plainActions.get(actor.type);
     if (byType === undefined) {
       byType = new Map();
@@ -442,8 +447,6 @@ export class SqlEngine implements Engine {
       byType.set(resource.type, plan);
     }
     if (plan === null) return undefined;
-    const temps = this.ctx.sharedTemps();
-    const ids = [this.interner.requestId(actor, temps), this.interner.requestId(resource, temps)];
     return plan.run({ ids, values: [actor, resource], sets: NO_SETS, now: this.clock(), extra: NO_EXTRA });
   }
 
@@ -518,38 +521,43 @@ export class SqlEngine implements Engine {
       for (let i = 0; i < checks.length; i++) if (found[i]) out.push(checks[i]!.action);
       return out;
     };
-    // Some calls run both ways on the same request, one then the other in turn (whichever runs second finds
-    // the pages the first read cached), and `run` keeps the way with the lower median over the last pairs
-    // (a mean is swayed by one GC pause). Pairs are taken on calls 9-40, then on one call in 256 for the
-    // engine's life (rarer than 1 in 100, so a doubled call stays out of the p99), so the choice follows the
-    // steady state rather than the cold first calls, which once kept the slower way. Both ways answer alike.
+    // Each way is timed on calls of its own, picked at random (callers repeat patterns, and a fixed
+    // rotation can time one way on one kind of request only): from call 257 of a type pair, one call in 4
+    // until each way has 64 timings, then one in 16 for the engine's life; the way with the lower median
+    // over its last 64 answers the other calls. The keyed way answers until then, after the first 8 calls,
+    // which take each way in turn (both compile, and both answer from the start). Requests differ a lot (a
+    // banned actor's 2 µs, a group member's 35 µs), so fewer timings did not compare. Timing from the first
+    // calls kept the slower way: cold pages favour the checks, which read fewer of them. Timing both ways
+    // on the same call was biased too: the second finds the first one's pages cached. Both answer alike.
     const WARMUP = 8;
-    const PAIRS = 32;
-    const pairs: [number, number][] = [];
+    const UNTIMED = 256;
+    const WINDOW = 64;
+    const ways = [byChecks, byKeyed];
+    const times: number[][] = [[], []];
     let calls = 0;
-    let chosen = byKeyed;
-    const timed = (way: (b: Bindings) => string[], b: Bindings): [string[], number] => {
-      const t0 = performance.now();
-      const out = way(b);
-      return [out, performance.now() - t0];
-    };
+    let chosen = 1;
     return {
       run: (b) => {
         calls++;
-        // the first calls take each way in turn (both compile, and both answer from the start)
-        if (calls <= WARMUP) return (calls % 2 === 1 ? byChecks : byKeyed)(b);
-        if (calls > WARMUP + PAIRS && calls % 256 !== 0) return chosen(b);
-        const checksFirst = calls % 2 === 0;
-        const [out, t1] = timed(checksFirst ? byChecks : byKeyed, b);
-        const [, t2] = timed(checksFirst ? byKeyed : byChecks, b);
-        pairs.push(checksFirst ? [t1, t2] : [t2, t1]);
-        if (pairs.length > PAIRS) pairs.shift();
-        if (pairs.length === PAIRS) {
-          chosen = median(pairs.map((p) => p[0])) <= median(pairs.map((p) => p[1])) ? byChecks : byKeyed;
-        }
+        if (calls <= WARMUP) return ways[calls % 2]!(b);
+        const full = times[0]!.length === WINDOW && times[1]!.length === WINDOW;
+        if (calls <= UNTIMED || Math.random() >= (full ? 1 / 16 : 1 / 4)) return ways[chosen]!(b);
+        const k = Math.random() < 0.5 ? 0 : 1;
+        const t0 = performance.now();
+        const out = ways[k]!(b);
+        const mine = times[k]!;
+        mine.push(performance.now() - t0);
+        if (mine.length > WINDOW) mine.shift();
+        if (times[0]!.length === WINDOW && times[1]!.length === WINDOW)
+          chosen = median(times[0]!) <= median(times[1]!) ? 0 : 1;
         return out;
       },
-      chosen: () => (pairs.length < PAIRS ? undefined : chosen === byChecks ? 'checks' : 'keyed'),
+      chosen: () =>
+        times[0]!.length < WINDOW || times[1]!.length < WINDOW
+          ? undefined
+          : chosen === 0
+            ? 'checks'
+            : 'keyed',
       forced: { checks: byChecks, keyed: byKeyed },
     };
   }

@@ -87,7 +87,7 @@ describe('actions through keyed arms', () => {
     const engine = createEngine(sql, buildDatabase(sql, policy, FACTS), policy);
     try {
       const pairs = USERS.flatMap((u) => REPOS.map((r) => ({ actor: v('User', u), resource: v('Repo', r) })));
-      for (let i = 0; i < 200; i++) engine.actions(pairs[i % pairs.length]!);
+      for (let i = 0; i < 3000; i++) engine.actions(pairs[i % pairs.length]!);
       type Plan = {
         chosen: () => string | undefined;
         forced: Record<'checks' | 'keyed', (b: unknown) => string[]>;
