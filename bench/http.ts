@@ -11,7 +11,7 @@ import { parsePolicy } from '../lib/polar/index.ts';
 import { buildSnapshot, createManifest, createSnapshotId } from '../lib/snapshot/index.ts';
 import { FileSnapshotStore } from '../lib/store/index.ts';
 import { generateDataset } from './gen/github.ts';
-import { coldStarts, drive, requestSets } from './lib/http-load.ts';
+import { coldStarts, DEPLOYED_ENV, drive, requestSets } from './lib/http-load.ts';
 import { bundle, freePort, procRssMiB, ROOT, until } from './lib/proc.ts';
 
 const { values } = parseArgs({
@@ -98,8 +98,7 @@ const env = {
   PORT: String(port),
   HOST: '127.0.0.1',
   FALLBACK_REFRESH_SECONDS: '1',
-  // As in the Dockerfile: glibc returns freed snapshot buffers to the OS instead of keeping them.
-  MALLOC_MMAP_THRESHOLD_: '131072',
+  ...DEPLOYED_ENV,
 };
 const child: ChildProcess = spawn(process.execPath, [serverJs], {
   env,
