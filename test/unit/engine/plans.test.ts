@@ -42,13 +42,18 @@ function facts(): Fact[] {
   return out;
 }
 
+/** The F1-like policy over `facts()`: the engine and its database. */
+async function f1Engine() {
+  const sql = await loadSqlJs();
+  const src = readFileSync('test/fixtures/policies/f1-github.polar', 'utf8');
+  const policy = parsePolicy([{ filename: 'f1-github.polar', src }]);
+  const db = buildDatabase(sql, policy, facts());
+  return { db, engine: createEngine(sql, db, policy) };
+}
+
 describe('query plans', () => {
   it('authorize, list and actions never scan a fact table', async () => {
-    const sql = await loadSqlJs();
-    const src = readFileSync('test/fixtures/policies/f1-github.polar', 'utf8');
-    const policy = parsePolicy([{ filename: 'f1-github.polar', src }]);
-    const db = buildDatabase(sql, policy, facts());
-    const engine = createEngine(sql, db, policy);
+    const { db, engine } = await f1Engine();
     const u = v('User', 'u1');
     for (const [type, id] of [
       ['Repository', 'r1'],
@@ -139,11 +144,7 @@ resource Org {
   // and sorts its few rows; only a way that does not (a global role) walks the ids of the listed type.
   // Walking for every way made a global admin's 10,000-issue page test every issue once per way.
   it('a list seeks the actor for the ways that start from the actor, and walks ids only for the rest', async () => {
-    const sql = await loadSqlJs();
-    const src = readFileSync('test/fixtures/policies/f1-github.polar', 'utf8');
-    const policy = parsePolicy([{ filename: 'f1-github.polar', src }]);
-    const db = buildDatabase(sql, policy, facts());
-    const engine = createEngine(sql, db, policy);
+    const { db, engine } = await f1Engine();
     expect(
       engine.list({ actor: v('User', 'root'), action: 'read', resourceType: 'Issue' }).results,
     ).toHaveLength(400);
