@@ -87,6 +87,7 @@ function yes(q: PreparedQuery, b: Bindings): boolean {
   return v === undefined ? Number(q.first(b)) === 1 : v === 1;
 }
 
+/** The middle sample (the upper one of an even count). */
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1] ?? 0;
