@@ -20,8 +20,11 @@ const { values: o } = parseArgs({
     work: { type: 'string' },
     s3: { type: 'string' },
     'peer-checks': { type: 'string', default: '2000' },
+    encoding: { type: 'string', default: 'gzip' },
   },
 });
+if (o.encoding !== 'gzip' && o.encoding !== 'none') throw new Error('--encoding must be gzip or none');
+const encoding: 'gzip' | 'none' = o.encoding;
 const facts = Number(o.facts);
 const seed = Number(o.seed);
 const work = o.work!;
@@ -31,7 +34,7 @@ const [, genMs] = await timed(() => writeDatasetDir(src, { facts, seed, factsPer
 const fileStore = openStore(`file:${join(work, 'store')}`);
 const sql = await loadSqlJs();
 const [summary, syncMs] = await timed(() =>
-  runSync({ source: openSource(`dir:${src}`), store: fileStore, sql }),
+  runSync({ source: openSource(`dir:${src}`), store: fileStore, sql, encoding }),
 );
 const syncRss = process.memoryUsage().rss / 2 ** 20;
 rmSync(src, { recursive: true, force: true });
