@@ -11,6 +11,12 @@ export interface Config {
   store: string | undefined;
   /** `FALLBACK_KEEP_SNAPSHOTS`: snapshots retention keeps. Default 10. */
   keepSnapshots: number;
+  /**
+   * `FALLBACK_SNAPSHOT_ENCODING`: `gzip` (default, about 3x smaller in S3) or `none`. With `none` a serving
+   * node never holds a compressed copy beside the image while it loads: at 10M facts its peak RSS was
+   * 695 MiB instead of 831 MiB (BENCHMARKS.md).
+   */
+  snapshotEncoding: 'gzip' | 'none';
   /** `oso:` source settings: `OSO_API_TOKEN`, `OSO_ENVIRONMENT`, `OSO_TENANT`, `FALLBACK_OSO_*`. */
   oso: Readonly<OsoSourceOptions>;
   /** `OSO_API_TOKEN_SECRET_ARN`: Secrets Manager secret holding the Oso API key (read at cold start). */
@@ -26,6 +32,12 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   return n;
 }
 
+function encoding(raw: string | undefined): 'gzip' | 'none' {
+  if (raw === undefined || raw.trim() === '') return 'gzip';
+  if (raw === 'gzip' || raw === 'none') return raw;
+  throw new Error(`FALLBACK_SNAPSHOT_ENCODING must be gzip or none, got "${raw}"`);
+}
+
 /** Sync settings from the environment (default `process.env`); throws naming the bad variable. */
 export function readConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -36,6 +48,7 @@ export function readConfig(
     source: env.FALLBACK_SOURCE || undefined,
     store: env.FALLBACK_STORE || undefined,
     keepSnapshots: positiveInt('FALLBACK_KEEP_SNAPSHOTS', env.FALLBACK_KEEP_SNAPSHOTS, 10),
+    snapshotEncoding: encoding(env.FALLBACK_SNAPSHOT_ENCODING),
     oso: Object.freeze(osoSourceOptionsFromEnv(env)),
     osoApiTokenSecretArn: env.OSO_API_TOKEN_SECRET_ARN || undefined,
     s3: Object.freeze({

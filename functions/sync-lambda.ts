@@ -31,6 +31,7 @@ export async function handler(): Promise<SyncSummary> {
       source,
       store,
       keep: config.keepSnapshots,
+      encoding: config.snapshotEncoding,
       logger: { info: (m, f) => logger.info(m, { ...f }), warn: (m, f) => logger.warn(m, { ...f }) },
     });
     logger.info('sync finished', { ...summary });

@@ -88,6 +88,9 @@ export class FallbackStack extends Stack {
         ...(props.keepSnapshots === undefined
           ? {}
           : { FALLBACK_KEEP_SNAPSHOTS: String(positiveInteger('keepSnapshots', props.keepSnapshots)) }),
+        ...(props.snapshotEncoding === undefined
+          ? {}
+          : { FALLBACK_SNAPSHOT_ENCODING: props.snapshotEncoding }),
       },
       ...logs,
     });

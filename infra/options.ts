@@ -41,6 +41,11 @@ export interface FallbackOptions {
   readonly provisionedConcurrency?: number;
   /** FALLBACK_KEEP_SNAPSHOTS: how many snapshots the sync keeps. @default - the function's own default (10) */
   readonly keepSnapshots?: number;
+  /**
+   * FALLBACK_SNAPSHOT_ENCODING: how the sync stores snapshots; `none` lowers the serving node's peak memory
+   * while it loads (10M facts: 695 instead of 831 MiB) for 3x the bytes in S3. @default 'gzip'
+   */
+  readonly snapshotEncoding?: 'gzip' | 'none';
   /** FALLBACK_REFRESH_SECONDS for the serving tier. @default - the function's own default */
   readonly refreshSeconds?: number;
   /** FALLBACK_MAX_STALENESS_SECONDS for the serving tier. @default - the function's own default */
@@ -148,6 +153,7 @@ const CHOICES = {
   servingMode: ['lambda', 'fargate'],
   bucketEncryption: ['s3', 'kms'],
   removalPolicy: ['retain', 'destroy'],
+  snapshotEncoding: ['gzip', 'none'],
 } as const;
 
 /** Context keys that describe an imported VPC (`vpcId` switches the import on). */

@@ -79,6 +79,9 @@ describe('optionsFromContext', () => {
     expect(() => optionsFromContext(nodeWith({ servingMode: 'ec2' }))).toThrow(
       'context servingMode must be one of lambda, fargate, got "ec2"',
     );
+    expect(() => optionsFromContext(nodeWith({ snapshotEncoding: 'zstd' }))).toThrow(
+      'context snapshotEncoding must be one of gzip, none, got "zstd"',
+    );
   });
 
   it('knows every context key cdk.json sets (no silently ignored setting)', () => {

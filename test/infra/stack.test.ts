@@ -137,6 +137,22 @@ describe('sync function', () => {
     });
   });
 
+  it('stores snapshots uncompressed when asked (FALLBACK_SNAPSHOT_ENCODING), gzip by default', () => {
+    const vars = (t: typeof template) =>
+      Object.values(t.findResources('AWS::Lambda::Function')).map(
+        (fn) => (fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>,
+      );
+    expect(vars(template).some((v) => 'FALLBACK_SNAPSHOT_ENCODING' in v)).toBe(false);
+    synth({ snapshotEncoding: 'none' }).template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          FALLBACK_SNAPSHOT_ENCODING: 'none',
+          POWERTOOLS_SERVICE_NAME: 'oso-fallback-sync',
+        }),
+      },
+    });
+  });
+
   it('never puts the API key itself in the environment', () => {
     const fns = template.findResources('AWS::Lambda::Function');
     for (const fn of Object.values(fns)) {
