@@ -48,12 +48,13 @@ export function snapshotOpener(
 }
 
 /**
- * A full garbage collection, so a replaced snapshot's image (a JS buffer in sql.js's in-memory file system)
- * is returned at once rather than at V8's next major GC (which may not come for a long time when the JS heap
- * is quiet). `undefined` when unavailable. Every snapshot shares the process's one sql.js instance (sql.js
- * keeps a single module per process): its WebAssembly heap holds page caches and statements, not images,
- * and is reused from one snapshot to the next (/metrics `nodejs_external_memory_bytes` stays flat over
- * swaps; RELIABILITY.md).
+ * A full garbage collection after every load, so what loading left behind (the stored body, and after a
+ * swap the replaced snapshot's image, a JS buffer in sql.js's in-memory file system) is returned at once
+ * rather than at V8's next major GC (which may not come for a long time when the JS heap is quiet).
+ * `undefined` when unavailable. Every snapshot shares the process's one sql.js instance (sql.js keeps a
+ * single module per process): its WebAssembly heap holds page caches and statements, not images, and is
+ * reused from one snapshot to the next (/metrics `nodejs_external_memory_bytes` stays flat over swaps;
+ * RELIABILITY.md).
  */
 function fullGc(): (() => void) | undefined {
   try {
@@ -97,7 +98,7 @@ export async function createServing(o: ServingOptions): Promise<Serving> {
   const open = o.open ?? snapshotOpener(loadSqlJs, o.http, o.engine);
   const gc = fullGc();
   const holder = new SnapshotHolder({
-    afterSwap: gc === undefined ? undefined : () => setImmediate(gc),
+    afterLoad: gc === undefined ? undefined : () => setImmediate(gc),
     store,
     open,
     refreshIntervalMs: o.refreshIntervalMs,

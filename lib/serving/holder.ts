@@ -41,8 +41,11 @@ export interface HolderOptions {
   clock?: () => number;
   /** Default: silent. */
   logger?: HolderLogger;
-  /** Called after a swap closed the old engine (e.g. to let the runtime reclaim its memory). Default: none. */
-  afterSwap?: () => void;
+  /**
+   * Called after every load, the first included, once the old engine (if any) is closed: the runtime then
+   * reclaims what loading left behind (the stored body, the old image). Default: none.
+   */
+  afterLoad?: () => void;
 }
 
 /** How one refresh ended. */
@@ -63,8 +66,8 @@ function freshness(manifest: SnapshotManifest, pointer: SnapshotPointer): number
  * failed refresh keeps the current snapshot and counts a failure.
  */
 export class SnapshotHolder {
-  readonly #o: Required<Omit<HolderOptions, 'logger' | 'afterSwap'>> &
-    Pick<HolderOptions, 'afterSwap'> & { logger: HolderLogger };
+  readonly #o: Required<Omit<HolderOptions, 'logger' | 'afterLoad'>> &
+    Pick<HolderOptions, 'afterLoad'> & { logger: HolderLogger };
   #current: HeldSnapshot | null = null;
   #etag: string | undefined;
   #inflight: Promise<RefreshOutcome> | null = null;
@@ -197,7 +200,7 @@ export class SnapshotHolder {
     this.#current = next;
     this.#etag = etag;
     old?.engine.close();
-    if (old !== null) this.#o.afterSwap?.();
+    this.#o.afterLoad?.();
     const loadMs = clock() - started;
     this.#stats.lastLoadMs = loadMs;
     this.#stats.loads += 1;

@@ -64,13 +64,13 @@ describe('SnapshotHolder', () => {
   it('stays not ready on an empty store, then loads, polls cheaply and swaps to newer snapshots', async () => {
     const { store } = await newStore();
     let now = Date.parse('2026-11-25T19:00:00Z');
-    let swaps = 0;
+    let loads = 0;
     const holder = new SnapshotHolder({
       store,
       open: opener,
       clock: () => now,
       refreshIntervalMs: 10_000,
-      afterSwap: () => swaps++,
+      afterLoad: () => loads++,
     });
     expect(await holder.start(false)).toBe(false);
     expect(holder.current()).toBeNull();
@@ -81,6 +81,7 @@ describe('SnapshotHolder', () => {
     expect(loaded.manifest.id).toBe(first.id);
     expect(loaded.engine.factCount()).toBe(10);
     expect(loaded.freshAt).toBe(Date.parse(first.createdAt));
+    expect(loads).toBe(1);
     expect(await holder.refresh()).toBe('unchanged');
 
     // Not due until the interval has passed.
@@ -92,7 +93,7 @@ describe('SnapshotHolder', () => {
     expect(holder.current()!.engine.factCount()).toBe(20);
     // The old engine is released after the swap.
     expect(() => loaded.engine.factCount()).toThrow();
-    expect(swaps).toBe(1);
+    expect(loads).toBe(2);
     expect(holder.stats()).toMatchObject({ loads: 2, refreshFailures: 0 });
     holder.stop();
   });
