@@ -13,12 +13,14 @@ RUN npx esbuild functions/server.ts --bundle --platform=node --format=esm --targ
       --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
 
 FROM node:22-slim
-# A fixed mmap threshold makes glibc give a replaced snapshot's buffers back to the OS; with the default
-# (dynamic) threshold they stay in the heap: 1M facts steady RSS ~160 MiB instead of 170-230 (bench/serve-memory.ts).
+# A fixed, low mmap threshold: glibc maps every block of 32 KiB or more on its own and unmaps it when freed, so a
+# replaced snapshot's buffers and the scratch memory of loading (V8 compiling sql.js on its threads) go back to
+# the OS instead of staying in glibc's per-thread heaps. 1M facts, RSS once loaded: 126-128 MiB every start; with
+# 131072 127-145 MiB; with glibc's default (dynamic) threshold 155-190 MiB (BENCHMARKS.md).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
-    MALLOC_MMAP_THRESHOLD_=131072
+    MALLOC_MMAP_THRESHOLD_=32768
 WORKDIR /app
 COPY --from=build /src/dist/server.mjs ./server.mjs
 # sql.js as a file too, so snapshot checks can run in a worker thread beside the bundle (see lib/snapshot/verify-worker.ts).

@@ -33,12 +33,13 @@ async function healthStatus(url: string): Promise<number> {
 }
 
 /**
- * What the deployed server's environment adds (the Dockerfile and the Lambda function set it): a fixed
- * mmap threshold, so glibc gives the buffers of a load or a replaced snapshot back to the OS instead of
- * keeping them in its heap. Without it a 1M server held 155-190 MiB right after load, with it 135-151 MiB
- * (three starts each, .data/pf/srvmem2.sh).
+ * What the deployed server's environment adds (the Dockerfile and the Lambda function set it): a fixed, low
+ * mmap threshold, so glibc maps blocks of 32 KiB or more on their own and gives them back when freed: the
+ * buffers of a load or a replaced snapshot, and the scratch memory V8's threads use to compile sql.js, which
+ * otherwise stays in glibc's per-thread heaps. 1M server right after load: 126-128 MiB on every start with
+ * 32768; 127-145 MiB with 131072; 155-190 MiB without (4 starts each, .data/pf/srvmem2.sh).
  */
-export const DEPLOYED_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' } as const;
+export const DEPLOYED_ENV = { MALLOC_MMAP_THRESHOLD_: '32768' } as const;
 
 /** Starts the bundled server on a free port serving `storeUrl`; resolves once /healthcheck is 200. */
 export async function startServer(serverJs: string, storeUrl: string): Promise<RunningServer> {

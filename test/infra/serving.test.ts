@@ -90,6 +90,8 @@ describe('lambda serving (default)', () => {
           FALLBACK_STORE: Match.anyValue(),
           POWERTOOLS_SERVICE_NAME: 'oso-fallback-serve',
           POWERTOOLS_METRICS_NAMESPACE: 'OsoFallback',
+          // as the Dockerfile: freed load and snapshot buffers go back to the OS (BENCHMARKS.md)
+          MALLOC_MMAP_THRESHOLD_: '32768',
         }),
       },
     });
