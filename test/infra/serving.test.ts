@@ -115,11 +115,13 @@ describe('lambda serving (default)', () => {
       );
     const serveVars = (t: typeof template) =>
       vars(t).find((v) => v.POWERTOOLS_SERVICE_NAME === 'oso-fallback-serve');
-    expect(serveVars(template)?.NODE_OPTIONS).toBeUndefined();
+    expect(serveVars(template)?.NODE_OPTIONS).toBe('--max-semi-space-size=1');
     expect(vars(template).find((v) => v.POWERTOOLS_SERVICE_NAME === 'oso-fallback-sync')?.NODE_OPTIONS).toBe(
       '--enable-source-maps',
     );
-    expect(serveVars(synth({ serveSourceMaps: true }).template)?.NODE_OPTIONS).toBe('--enable-source-maps');
+    expect(serveVars(synth({ serveSourceMaps: true }).template)?.NODE_OPTIONS).toBe(
+      '--max-semi-space-size=1 --enable-source-maps',
+    );
   });
 
   it('has no provisioned concurrency unless asked, and no container resources', () => {
