@@ -18,24 +18,29 @@ import {
   type Logger,
   MetricsRegistry,
 } from '../http/index.ts';
-import { SnapshotHolder, type SnapshotOpener } from '../serving/index.ts';
-import { openSnapshotInBackground } from '../snapshot/index.ts';
+import { type SnapshotChunksOpener, SnapshotHolder, type SnapshotOpener } from '../serving/index.ts';
+import { openSnapshotChunksInBackground, openSnapshotInBackground } from '../snapshot/index.ts';
 import { openStore, type SnapshotStore, type StoreOptions } from '../store/index.ts';
 
+/** The engine's bounds sit one above the HTTP layer's, so the app can tell "exactly at the limit" from "over". */
+function engineLimits(http: HttpConfig) {
+  return {
+    maxFacts: (http.maxFacts ?? 10_000) + 1,
+    maxResults: Math.max(http.maxQueryRows ?? 100_000, http.maxPageSize ?? 10_000) + 1,
+    maxContextFacts: http.maxContextFacts ?? 10_000,
+  };
+}
+
 /**
- * Opens verified snapshots with `openSnapshotInBackground` (checks in a worker thread). The engine's bounds sit one above the HTTP layer's, so
- * the app can tell "exactly at the limit" from "over the limit" and refuse instead of truncating.
+ * Opens verified snapshots with `openSnapshotInBackground` (checks in a worker thread), the engine bounded
+ * one above the HTTP layer, so the app can refuse over-limit requests instead of truncating.
  */
 export function snapshotOpener(
   sql: SqlJsStatic | (() => Promise<SqlJsStatic>),
   http: HttpConfig = {},
   engine: EngineOptions = {},
 ): SnapshotOpener {
-  const limits = {
-    maxFacts: (http.maxFacts ?? 10_000) + 1,
-    maxResults: Math.max(http.maxQueryRows ?? 100_000, http.maxPageSize ?? 10_000) + 1,
-    maxContextFacts: http.maxContextFacts ?? 10_000,
-  };
+  const limits = engineLimits(http);
   return async (manifest, body) => {
     const module = typeof sql === 'function' ? await sql() : sql;
     // The holder drops `body` after opening, so the worker may take it instead of a copy.
@@ -48,6 +53,24 @@ export function snapshotOpener(
 }
 
 /**
+ * Like `snapshotOpener`, for a store that streams the stored bytes: they are decoded as they arrive
+ * (`openSnapshotChunksInBackground`), so a gzip snapshot's load peaks at about the image alone.
+ */
+export function snapshotChunksOpener(
+  sql: SqlJsStatic | (() => Promise<SqlJsStatic>),
+  http: HttpConfig = {},
+  engine: EngineOptions = {},
+): SnapshotChunksOpener {
+  const limits = engineLimits(http);
+  const gc = fullGc();
+  const collect = gc === undefined ? undefined : () => gc({ type: 'minor' });
+  return async (manifest, chunks) => {
+    const module = typeof sql === 'function' ? await sql() : sql;
+    return openSnapshotChunksInBackground(module, manifest, chunks, { clock: engine.clock, limits, collect });
+  };
+}
+
+/**
  * A full garbage collection after every load, so what loading left behind (the stored body, and after a
  * swap the replaced snapshot's image, a JS buffer in sql.js's in-memory file system) is returned at once
  * rather than at V8's next major GC (which may not come for a long time when the JS heap is quiet).
@@ -56,11 +79,11 @@ export function snapshotOpener(
  * reused from one snapshot to the next (/metrics `nodejs_external_memory_bytes` stays flat over swaps;
  * RELIABILITY.md).
  */
-function fullGc(): (() => void) | undefined {
+function fullGc(): ((options?: { type: 'minor' | 'major' }) => void) | undefined {
   try {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? (gc as () => void) : undefined;
+    return typeof gc === 'function' ? (gc as (options?: { type: 'minor' | 'major' }) => void) : undefined;
   } catch {
     return undefined;
   }
@@ -96,11 +119,14 @@ export async function createServing(o: ServingOptions): Promise<Serving> {
   const logger = o.logger ?? createJsonLogger();
   const store = typeof o.store === 'string' ? openStore(o.store, o.storeOptions) : o.store;
   const open = o.open ?? snapshotOpener(loadSqlJs, o.http, o.engine);
+  // a caller's own opener reads whole bodies; the default one streams them where the store can
+  const openChunks = o.open === undefined ? snapshotChunksOpener(loadSqlJs, o.http, o.engine) : undefined;
   const gc = fullGc();
   const holder = new SnapshotHolder({
     afterLoad: gc === undefined ? undefined : () => setImmediate(gc),
     store,
     open,
+    openChunks,
     refreshIntervalMs: o.refreshIntervalMs,
     logger,
   });

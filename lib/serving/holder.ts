@@ -16,6 +16,15 @@ export type SnapshotOpener = (
   body: Uint8Array,
 ) => OpenedSnapshot | Promise<OpenedSnapshot>;
 
+/**
+ * Like `SnapshotOpener`, for stored bytes that arrive in chunks (`SnapshotStore.readSnapshotChunks`), so
+ * they are never held whole beside the decoded image.
+ */
+export type SnapshotChunksOpener = (
+  manifest: SnapshotManifest,
+  chunks: AsyncIterable<Uint8Array>,
+) => Promise<OpenedSnapshot>;
+
 /** What a request reads: the opened snapshot plus when its data was last known current. */
 export interface HeldSnapshot extends OpenedSnapshot {
   /** Epoch ms: the later of the snapshot's creation and the pointer's last rewrite. */
@@ -31,6 +40,8 @@ export interface HolderLogger {
 export interface HolderOptions {
   store: SnapshotStore;
   open: SnapshotOpener;
+  /** Used instead of `open` when the store can stream (`readSnapshotChunks`). Default: none (`open`). */
+  openChunks?: SnapshotChunksOpener;
   /** How often to poll the pointer once loaded. Default: 10,000 ms. */
   refreshIntervalMs?: number;
   /** First retry delay while nothing is loaded; doubles per failure. Default: 500 ms. */
@@ -66,8 +77,8 @@ function freshness(manifest: SnapshotManifest, pointer: SnapshotPointer): number
  * failed refresh keeps the current snapshot and counts a failure.
  */
 export class SnapshotHolder {
-  readonly #o: Required<Omit<HolderOptions, 'logger' | 'afterLoad'>> &
-    Pick<HolderOptions, 'afterLoad'> & { logger: HolderLogger };
+  readonly #o: Required<Omit<HolderOptions, 'logger' | 'afterLoad' | 'openChunks'>> &
+    Pick<HolderOptions, 'afterLoad' | 'openChunks'> & { logger: HolderLogger };
   #current: HeldSnapshot | null = null;
   #etag: string | undefined;
   #inflight: Promise<RefreshOutcome> | null = null;
@@ -189,8 +200,15 @@ export class SnapshotHolder {
       this.#etag = etag;
       return 'older';
     }
-    const { manifest, body } = await store.getSnapshot(pointer.id);
-    const opened = await this.#o.open(manifest, body);
+    const openChunks = this.#o.openChunks;
+    let opened: OpenedSnapshot;
+    if (openChunks !== undefined && store.readSnapshotChunks !== undefined) {
+      const { manifest, chunks } = await store.readSnapshotChunks(pointer.id);
+      opened = await openChunks(manifest, chunks);
+    } else {
+      const { manifest, body } = await store.getSnapshot(pointer.id);
+      opened = await this.#o.open(manifest, body);
+    }
     if (this.#stopped) {
       opened.engine.close();
       return 'unchanged';
@@ -205,10 +223,10 @@ export class SnapshotHolder {
     this.#stats.lastLoadMs = loadMs;
     this.#stats.loads += 1;
     logger.info('snapshot loaded', {
-      id: manifest.id,
+      id: opened.manifest.id,
       previous: old?.manifest.id ?? null,
       loadMs,
-      facts: Object.values(manifest.factCounts).reduce((a, b) => a + b, 0),
+      facts: Object.values(opened.manifest.factCounts).reduce((a, b) => a + b, 0),
     });
     return 'loaded';
   }

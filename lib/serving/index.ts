@@ -5,6 +5,7 @@ export {
   type HolderOptions,
   type OpenedSnapshot,
   type RefreshOutcome,
+  type SnapshotChunksOpener,
   SnapshotHolder,
   type SnapshotOpener,
 } from './holder.ts';

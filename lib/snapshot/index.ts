@@ -2,6 +2,7 @@
 
 export { type BuildSnapshotInput, type BuiltSnapshot, buildSnapshot, countFacts } from './build.ts';
 export { packSnapshot, unpackSnapshot } from './container.ts';
+export { type DecodeChunksOptions, decodeSnapshotChunks } from './decode-stream.ts';
 export { DEFAULT_ENCODING, decodeBody, encodeBody, type SnapshotEncoding, sha256Hex } from './encode.ts';
 export { compareSnapshotIds, createSnapshotId, isSnapshotId } from './id.ts';
 export { SNAPSHOT_FORMAT_VERSION, type SnapshotManifest, type SnapshotPointer } from './manifest.ts';
@@ -18,9 +19,16 @@ export {
   type OpenSnapshotInBackgroundOptions,
   type OpenSnapshotOptions,
   openSnapshot,
+  openSnapshotChunksInBackground,
   openSnapshotInBackground,
 } from './open.ts';
-export { openCheckedBytes, openVerifiedDatabase, REQUIRED_TABLES, verifySnapshot } from './verify.ts';
+export {
+  openCheckedBytes,
+  openDecodedDatabase,
+  openVerifiedDatabase,
+  REQUIRED_TABLES,
+  verifySnapshot,
+} from './verify.ts';
 export {
   type VerifyInWorkerOptions,
   verifySnapshotInWorker,

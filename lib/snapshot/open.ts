@@ -9,9 +9,10 @@ import {
 } from '../engine/index.ts';
 import { DomainError } from '../errors.ts';
 import { type Policy, parsePolicy } from '../polar/index.ts';
+import { type DecodeChunksOptions, decodeSnapshotChunks } from './decode-stream.ts';
 import type { SnapshotManifest } from './manifest.ts';
-import { openCheckedBytes, openVerifiedDatabase } from './verify.ts';
-import { verifySnapshotInWorker } from './verify-worker.ts';
+import { openCheckedBytes, openDecodedDatabase, openVerifiedDatabase } from './verify.ts';
+import { verifySnapshotInWorker, verifyWorkerAvailable } from './verify-worker.ts';
 
 /** A verified snapshot opened into an engine. */
 export interface OpenedSnapshot {
@@ -63,6 +64,29 @@ export async function openSnapshotInBackground(
   const raw = await verifySnapshotInWorker(manifest, body, { transferBody });
   if (raw === null) return openSnapshot(sql, manifest, body, rest);
   return engineFromDatabase(sql, manifest, openCheckedBytes(sql, manifest.id, raw), rest);
+}
+
+/**
+ * Like `openSnapshotInBackground`, for stored bytes that arrive in chunks (`SnapshotStore.readSnapshotChunks`):
+ * they are hashed and decoded as they arrive into one buffer of the image's size (`decodeSnapshotChunks`), so
+ * the stored body is never held whole beside the image; then the SQLite checks run in a worker thread
+ * (or on this thread where none can run) and the engine is built.
+ */
+export async function openSnapshotChunksInBackground(
+  sql: SqlJsStatic,
+  manifest: SnapshotManifest,
+  chunks: AsyncIterable<Uint8Array>,
+  options: OpenSnapshotOptions & DecodeChunksOptions = {},
+): Promise<OpenedSnapshot> {
+  const { collect, ...rest } = options;
+  const raw = await decodeSnapshotChunks(manifest, chunks, { collect });
+  if (verifyWorkerAvailable()) {
+    const checked = await verifySnapshotInWorker(manifest, raw, { transferBody: true, decoded: true });
+    if (checked !== null) {
+      return engineFromDatabase(sql, manifest, openCheckedBytes(sql, manifest.id, checked), rest);
+    }
+  }
+  return engineFromDatabase(sql, manifest, openDecodedDatabase(sql, manifest.id, raw), rest);
 }
 
 /** Reads format and policy from an opened, verified database and builds the engine; closes it on failure. */

@@ -14,7 +14,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { gunzipSync } = require('node:zlib');
-const { sqlPath, manifest: m, required } = workerData;
+const { sqlPath, manifest: m, required, decoded } = workerData;
 let body = workerData.body;
 workerData.body = null;
 // Same trick as adoptDatabase (lib/snapshot/adopt.ts): sql.js's file system adopts raw instead of copying it.
@@ -33,6 +33,7 @@ function adopt(SQL, bytes) {
 }
 const fail = (message) => parentPort.postMessage({ ok: false, message });
 async function main() {
+  if (decoded) return check(body);
   if (body.byteLength !== m.size) {
     return fail('stored body is ' + body.byteLength + ' bytes but the manifest says ' + m.size + ' (truncated?)');
   }
@@ -51,6 +52,9 @@ async function main() {
   if (raw.byteLength !== m.rawSize) {
     return fail('database is ' + raw.byteLength + ' bytes but the manifest says ' + m.rawSize);
   }
+  return check(raw);
+}
+async function check(raw) {
   if (raw.byteOffset !== 0 || raw.buffer.byteLength !== raw.byteLength) raw = raw.slice();
   const SQL = await require(sqlPath)();
   let db;
@@ -103,6 +107,11 @@ export interface VerifyInWorkerOptions {
    * Default: false.
    */
   transferBody?: boolean;
+  /**
+   * `body` is already the raw SQLite bytes, checked for size and sha256 as they were decoded
+   * (`decodeSnapshotChunks`): the worker runs the SQLite checks only. Default: false.
+   */
+  decoded?: boolean;
 }
 
 /**
@@ -125,7 +134,13 @@ export async function verifySnapshotInWorker(
   const owned = options.transferBody === true && whole ? body : body.slice();
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { sqlPath: path, manifest: m, body: owned, required: REQUIRED_TABLES },
+    workerData: {
+      sqlPath: path,
+      manifest: m,
+      body: owned,
+      required: REQUIRED_TABLES,
+      decoded: options.decoded === true,
+    },
     transferList: [owned.buffer as ArrayBuffer],
   });
   let reply: WorkerReply;

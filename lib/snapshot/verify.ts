@@ -73,6 +73,17 @@ export function openVerifiedDatabase(
 }
 
 /**
+ * Opens raw SQLite bytes whose size and sha256 were checked as they were decoded (`decodeSnapshotChunks`),
+ * with SQLite's quick check and the required-table check. The database adopts `raw` (no copy). Throws
+ * `DomainError('snapshot-corrupt')`.
+ */
+export function openDecodedDatabase(sql: SqlJsStatic, id: string, raw: Uint8Array): Database {
+  return openChecked(sql, id, raw, NOT_THE_BODY);
+}
+
+const NOT_THE_BODY = new Uint8Array(0);
+
+/**
  * Opens raw SQLite bytes that were already checked (by `verifySnapshotInWorker`): no quick_check here.
  * The database adopts `raw` as its file (no copy, see `adoptDatabase`): the caller must not reuse it.
  * Throws `DomainError('snapshot-corrupt')`.

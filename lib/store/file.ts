@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DomainError } from '../errors.ts';
@@ -83,6 +84,29 @@ export class FileSnapshotStore implements SnapshotStore {
     }
     const manifest = parseManifest(parseJsonBytes(json, `manifest of snapshot ${id}`));
     return { manifest, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
+  }
+
+  async readSnapshotChunks(
+    id: string,
+  ): Promise<{ manifest: SnapshotManifest; chunks: AsyncIterable<Uint8Array> }> {
+    const json = await readFileOrNull(this.path(id, 'json')).catch((e: unknown) => {
+      throw unavailable(this.location, e);
+    });
+    if (json === null) throw new DomainError('not-found', `snapshot ${id} not found in ${this.location}`);
+    const manifest = parseManifest(parseJsonBytes(json, `manifest of snapshot ${id}`));
+    const path = this.path(id, 'body');
+    const location = this.location;
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      try {
+        for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new DomainError('not-found', `snapshot ${id} not found in ${location}`);
+        }
+        throw unavailable(location, e);
+      }
+    }
+    return { manifest, chunks: chunks() };
   }
 
   async writePointer(pointer: SnapshotPointer, expectedEtag: string | null): Promise<string> {

@@ -194,6 +194,39 @@ export class S3SnapshotStore implements SnapshotStore {
     }
   }
 
+  async readSnapshotChunks(
+    id: string,
+  ): Promise<{ manifest: SnapshotManifest; chunks: AsyncIterable<Uint8Array> }> {
+    let manifest: SnapshotManifest;
+    let body: AsyncIterable<Uint8Array>;
+    try {
+      const json = await this.getBytes(this.snapshotKey(id, 'json'));
+      manifest = parseManifest(parseJsonBytes(json.bytes, `manifest of snapshot ${id}`));
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.snapshotKey(id, 'body') }),
+      );
+      body = out.Body as unknown as AsyncIterable<Uint8Array>;
+      if (body === undefined || typeof body[Symbol.asyncIterator] !== 'function') {
+        throw new DomainError(
+          'store-unavailable',
+          `${this.location}: snapshot ${id}: the body is not a stream`,
+        );
+      }
+    } catch (e) {
+      if (isMissing(e)) throw new DomainError('not-found', `snapshot ${id} not found in ${this.location}`);
+      throw this.fail(`reading snapshot ${id}`, e);
+    }
+    const fail = (e: unknown) => this.fail(`reading snapshot ${id}`, e);
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      try {
+        yield* body;
+      } catch (e) {
+        throw fail(e);
+      }
+    }
+    return { manifest, chunks: chunks() };
+  }
+
   async writePointer(pointer: SnapshotPointer, expectedEtag: string | null): Promise<string> {
     try {
       if (!(await this.exists(this.snapshotKey(pointer.id, 'json')))) {

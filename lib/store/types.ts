@@ -25,6 +25,12 @@ export interface SnapshotStore {
   /** Reads a snapshot's stored bytes (as written by `putSnapshot`) and its manifest. */
   getSnapshot(id: string): Promise<{ manifest: SnapshotManifest; body: Uint8Array }>;
   /**
+   * Like `getSnapshot`, but the stored bytes arrive in chunks as they are read, so a reader never has to
+   * hold them whole (see `decodeSnapshotChunks`). The manifest is read first; a failure while the chunks
+   * are read is `store-unavailable`. Optional: a store without it is read with `getSnapshot`.
+   */
+  readSnapshotChunks?(id: string): Promise<{ manifest: SnapshotManifest; chunks: AsyncIterable<Uint8Array> }>;
+  /**
    * Moves the pointer. `expectedEtag` is the etag read before (or `null` when there was no pointer); when
    * the pointer changed meanwhile, throws `DomainError('store-conflict')` where the backend can tell.
    */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSqlJs } from '../../lib/engine/sqljs.ts';
 import { isDomainError } from '../../lib/errors.ts';
 import type { SnapshotManifest, SnapshotPointer } from '../../lib/snapshot/index.ts';
-import { verifySnapshot } from '../../lib/snapshot/index.ts';
+import { decodeSnapshotChunks, verifySnapshot } from '../../lib/snapshot/index.ts';
 import { openStore, pruneSnapshots, type S3SnapshotStore } from '../../lib/store/index.ts';
 import { type RunningS3rver, S3RVER_CREDENTIALS, startS3rver } from '../support/s3rver.ts';
 import { snapshotOf, tinyDatabase } from '../support/snapshot-fixtures.ts';
@@ -70,6 +70,19 @@ describe('s3 store against a real S3-protocol server', () => {
     await store.putSnapshot(s.manifest, s.body);
     const back = await store.getSnapshot(s.manifest.id);
     expect(Buffer.from(back.body).equals(Buffer.from(s.body))).toBe(true);
+    // streamed: the same bytes in more than one chunk, decoded as they arrive
+    const streamed = await store.readSnapshotChunks(s.manifest.id);
+    expect(streamed.manifest).toEqual(s.manifest);
+    const parts: Uint8Array[] = [];
+    for await (const c of streamed.chunks) parts.push(c);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(Buffer.concat(parts).equals(Buffer.from(s.body))).toBe(true);
+    const again = await store.readSnapshotChunks(s.manifest.id);
+    expect(
+      Buffer.from(await decodeSnapshotChunks(again.manifest, again.chunks)).equals(Buffer.from(big)),
+    ).toBe(true);
+    const missing = await store.readSnapshotChunks('20261125T190000000Z-000000').catch((e: unknown) => e);
+    expect(isDomainError(missing, 'not-found')).toBe(true);
   });
 
   it('moves the pointer forwards only and answers a poll with not-modified', async () => {

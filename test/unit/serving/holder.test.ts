@@ -8,6 +8,7 @@ import {
   createManifest,
   createSnapshotId,
   openSnapshot,
+  openSnapshotChunksInBackground,
   type SnapshotManifest,
   serialiseJson,
 } from '../../../lib/snapshot/index.ts';
@@ -181,5 +182,44 @@ describe('SnapshotHolder', () => {
     await expect.poll(() => holder.current()?.manifest.id, { timeout: 5000, interval: 10 }).toBe(m.id);
     holder.stop();
     expect(holder.current()).toBeNull();
+  });
+
+  it('reads the body in chunks when given a chunk opener and the store streams, else whole', async () => {
+    const { store } = await newStore();
+    const first = await publish(store, 3);
+    const whole: string[] = [];
+    const streamed: string[] = [];
+    const holder = new SnapshotHolder({
+      store,
+      open: (manifest, body) => {
+        whole.push(manifest.id);
+        return opener(manifest, body);
+      },
+      openChunks: async (manifest, chunks) => {
+        streamed.push(manifest.id);
+        return openSnapshotChunksInBackground(sql, manifest, chunks);
+      },
+    });
+    expect(await holder.refresh()).toBe('loaded');
+    expect(holder.current()!.engine.factCount()).toBe(3);
+    expect([whole, streamed]).toEqual([[], [first.id]]);
+    // a store that cannot stream is read whole
+    const plain = Object.assign(Object.create(store) as FileSnapshotStore, { readSnapshotChunks: undefined });
+    const second = await publish(store, 4);
+    const other = new SnapshotHolder({
+      store: plain,
+      open: (manifest, body) => {
+        whole.push(manifest.id);
+        return opener(manifest, body);
+      },
+      openChunks: async () => {
+        throw new Error('not used');
+      },
+    });
+    expect(await other.refresh()).toBe('loaded');
+    expect(other.current()!.engine.factCount()).toBe(4);
+    expect(whole).toEqual([second.id]);
+    holder.stop();
+    other.stop();
   });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadSqlJs } from '../../../lib/engine/sqljs.ts';
 import { isDomainError } from '../../../lib/errors.ts';
-import { createManifest, encodeBody, verifySnapshot } from '../../../lib/snapshot/index.ts';
+import {
+  createManifest,
+  encodeBody,
+  openDecodedDatabase,
+  verifySnapshot,
+} from '../../../lib/snapshot/index.ts';
 import { snapshotOf, tinyDatabase } from '../../support/snapshot-fixtures.ts';
 
 const sql = await loadSqlJs();
@@ -111,6 +116,23 @@ describe('verifySnapshot', () => {
       () => verifySnapshot(sql, { ...manifest, encoding: 'zstd' as 'gzip' }, body),
       'snapshot-corrupt',
       /encoding is invalid: "zstd"/,
+    );
+  });
+
+  it('checks decoded bytes with SQLite alone (openDecodedDatabase, the streamed load without a worker)', () => {
+    const db = openDecodedDatabase(sql, 'x', raw.slice());
+    expect(db.exec('SELECT count(*) FROM t')[0]!.values[0]![0]).toBe(50);
+    db.close();
+    expectRefused(
+      () => openDecodedDatabase(sql, 'x', tinyDatabase(sql, false)),
+      'snapshot-corrupt',
+      /lacks required table\(s\) meta/,
+    );
+    const junk = new TextEncoder().encode('this is not a database '.repeat(100));
+    expectRefused(
+      () => openDecodedDatabase(sql, 'x', junk),
+      'snapshot-corrupt',
+      /not a readable sqlite database/,
     );
   });
 });
