@@ -115,12 +115,12 @@ describe('lambda serving (default)', () => {
       );
     const serveVars = (t: typeof template) =>
       vars(t).find((v) => v.POWERTOOLS_SERVICE_NAME === 'oso-fallback-serve');
-    expect(serveVars(template)?.NODE_OPTIONS).toBe('--max-semi-space-size=1');
+    expect(serveVars(template)?.NODE_OPTIONS).toBe('--max-semi-space-size=4');
     expect(vars(template).find((v) => v.POWERTOOLS_SERVICE_NAME === 'oso-fallback-sync')?.NODE_OPTIONS).toBe(
       '--enable-source-maps',
     );
     expect(serveVars(synth({ serveSourceMaps: true }).template)?.NODE_OPTIONS).toBe(
-      '--max-semi-space-size=1 --enable-source-maps',
+      '--max-semi-space-size=4 --enable-source-maps',
     );
   });
 
