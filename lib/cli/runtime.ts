@@ -70,20 +70,28 @@ export function snapshotChunksOpener(
   };
 }
 
+type Gc = (options?: { type: 'minor' | 'major' }) => void;
+let gcOnce: { gc: Gc | undefined } | undefined;
+
 /**
- * A full garbage collection after every load, so what loading left behind (the stored body, and after a
- * swap the replaced snapshot's image, a JS buffer in sql.js's in-memory file system) is returned at once
- * rather than at V8's next major GC (which may not come for a long time when the JS heap is quiet).
- * `undefined` when unavailable. Every snapshot shares the process's one sql.js instance (sql.js keeps a
+ * V8's `gc`, exposed once per process. A full collection runs after every load, so what loading left
+ * behind (the stored body, and after a swap the replaced snapshot's image, a JS buffer in sql.js's in-memory
+ * file system) is returned at once rather than at V8's next major GC (which may not come for a long time
+ * when the JS heap is quiet); minor ones run while a streamed body is decoded. `undefined` when unavailable. Every snapshot shares the process's one sql.js instance (sql.js keeps a
  * single module per process): its WebAssembly heap holds page caches and statements, not images, and is
  * reused from one snapshot to the next (/metrics `nodejs_external_memory_bytes` stays flat over swaps;
  * RELIABILITY.md).
  */
-function fullGc(): ((options?: { type: 'minor' | 'major' }) => void) | undefined {
+function fullGc(): Gc | undefined {
+  gcOnce ??= { gc: exposeGc() };
+  return gcOnce.gc;
+}
+
+function exposeGc(): Gc | undefined {
   try {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? (gc as (options?: { type: 'minor' | 'major' }) => void) : undefined;
+    return typeof gc === 'function' ? (gc as Gc) : undefined;
   } catch {
     return undefined;
   }

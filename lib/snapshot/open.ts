@@ -12,7 +12,7 @@ import { type Policy, parsePolicy } from '../polar/index.ts';
 import { type DecodeChunksOptions, decodeSnapshotChunks } from './decode-stream.ts';
 import type { SnapshotManifest } from './manifest.ts';
 import { openCheckedBytes, openDecodedDatabase, openVerifiedDatabase } from './verify.ts';
-import { verifySnapshotInWorker, verifyWorkerAvailable } from './verify-worker.ts';
+import { verifySnapshotInWorker } from './verify-worker.ts';
 
 /** A verified snapshot opened into an engine. */
 export interface OpenedSnapshot {
@@ -80,13 +80,13 @@ export async function openSnapshotChunksInBackground(
 ): Promise<OpenedSnapshot> {
   const { collect, ...rest } = options;
   const raw = await decodeSnapshotChunks(manifest, chunks, { collect });
-  if (verifyWorkerAvailable()) {
-    const checked = await verifySnapshotInWorker(manifest, raw, { transferBody: true, decoded: true });
-    if (checked !== null) {
-      return engineFromDatabase(sql, manifest, openCheckedBytes(sql, manifest.id, checked), rest);
-    }
-  }
-  return engineFromDatabase(sql, manifest, openDecodedDatabase(sql, manifest.id, raw), rest);
+  // null where no worker can run: `raw` was not moved, and the checks run here
+  const checked = await verifySnapshotInWorker(manifest, raw, { transferBody: true, decoded: true });
+  const db =
+    checked === null
+      ? openDecodedDatabase(sql, manifest.id, raw)
+      : openCheckedBytes(sql, manifest.id, checked);
+  return engineFromDatabase(sql, manifest, db, rest);
 }
 
 /** Reads format and policy from an opened, verified database and builds the engine; closes it on failure. */
