@@ -87,6 +87,11 @@ function yes(q: PreparedQuery, b: Bindings): boolean {
   return v === undefined ? Number(q.first(b)) === 1 : v === 1;
 }
 
+/** True when a request brings no context facts: the hot paths, with statements kept per type. */
+function noContext(facts: unknown): boolean {
+  return facts === undefined || (Array.isArray(facts) && facts.length === 0);
+}
+
 /** The middle sample (the upper one of an even count). */
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -285,8 +290,7 @@ export class SqlEngine implements Engine {
     checkShape(req.actor);
     checkShape(req.resource);
     checkString(req.action, 'action');
-    if (req.contextFacts === undefined || (Array.isArray(req.contextFacts) && req.contextFacts.length === 0))
-      return this.authorizePlain(req.actor, req.action, req.resource);
+    if (noContext(req.contextFacts)) return this.authorizePlain(req.actor, req.action, req.resource);
     const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
     const q = this.allowQuery(scope, req.actor.type, req.action, req.resource.type);
     const b = this.bindings(scope, [req.actor, req.resource]);
@@ -413,10 +417,7 @@ export class SqlEngine implements Engine {
 
   actions(req: ActionsRequest): string[] {
     this.maintain();
-    if (
-      req.contextFacts === undefined ||
-      (Array.isArray(req.contextFacts) && req.contextFacts.length === 0)
-    ) {
+    if (noContext(req.contextFacts)) {
       // the hot path validates the values fully while interning them, before it reads a plan
       checkShape(req.actor);
       checkShape(req.resource);
