@@ -133,8 +133,8 @@ const child: ChildProcess = spawn(
     env: {
       ...process.env,
       // the deployed server's environment (the Dockerfile's and the Lambda function's): without it glibc's
-      // moving mmap threshold lets RSS wander by up to 10 % from swap to swap (0.3-8.2 % over four 24 s
-      // runs of the same code); with it 0.6-0.8 % over three
+      // moving mmap threshold lets RSS wander by up to 10 % from swap to swap (+0.3 to +8.2 % over four 24 s
+      // runs at two commits, RELIABILITY.md); with it +0.6 to +0.8 % over three
       ...DEPLOYED_ENV,
       FALLBACK_STORE: `file:${STORE_DIR}`,
       PORT: String(port),
