@@ -1,6 +1,7 @@
 import { DomainError } from '../errors.ts';
 import type { Rule, Term } from '../polar/ast.ts';
 import { type Keyed, keyedArms } from './keyed.ts';
+import { presenceUse, prunePresence } from './presence.ts';
 import { type CqParts, mergeCqs, Printer, relationGuards, selectSql } from './print.ts';
 import { State, type T } from './state.ts';
 import type { Catalog, CompiledQuery, CompileOptions, FixpointGroup, QueryArg, QueryShape } from './types.ts';
@@ -36,6 +37,7 @@ export function compileQuery(shape: QueryShape, catalog: Catalog, options: Compi
     typeCode: (n) => catalog.typeCode(n),
     constId: (v) => catalog.constId(v),
     table: (p, n) => (p.startsWith(TABLED_PREFIX) ? undefined : catalog.table(p, n)),
+    presenceBit: catalog.presenceBit?.bind(catalog),
     rules: (p, n) => {
       if (!p.startsWith(TABLED_PREFIX)) return catalog.rules(p, n);
       const r = proxies[Number(p.slice(TABLED_PREFIX.length))];
@@ -72,7 +74,17 @@ function compileUnfolded(shape: QueryShape, catalog: Catalog, options: CompileOp
         wild = tests;
         continue;
       }
-      return { ...print(root, defs, u.cqCount, shape, options), enumerates: u.enumerates };
+      const bit = catalog.presenceBit?.bind(catalog);
+      const presence = bit ? presenceUse(root, defs, bit, shape.params.length) : shape.params.map(() => 0);
+      const pruned =
+        bit && options.present !== undefined
+          ? prunePresence(root, defs, bit, options.present)
+          : { root, defs };
+      return {
+        ...print(pruned.root, pruned.defs, u.cqCount, shape, options),
+        enumerates: u.enumerates,
+        presence,
+      };
     } catch (e) {
       if (!(e instanceof RecursionSignal)) throw e;
       tabled.set(e.def.key, e.def);
@@ -176,7 +188,7 @@ function print(
   cqCount: number,
   shape: QueryShape,
   o: CompileOptions,
-): Omit<CompiledQuery, 'enumerates'> {
+): Omit<CompiledQuery, 'enumerates' | 'presence'> {
   const wild = wildColumns(defs);
   const pr = new Printer(defs, wild);
   const extra = Array.from({ length: o.extraParams ?? 0 }, (_, index) => pr.param({ kind: 'extra', index }));

@@ -24,6 +24,11 @@ export interface Catalog {
   ): { tbl: string; types: (number[] | null)[]; key?: number[]; rows?: number } | undefined;
   /** Rules whose head is pred/arity. */
   rules(pred: string, arity: number): readonly Rule[];
+  /**
+   * The presence bit of a stored column when the database records, per value, whether the column holds
+   * it (see `presence.ts`); undefined when it does not.
+   */
+  presenceBit?(tbl: string, col: number): number | undefined;
 }
 
 /** One argument of a query atom. */
@@ -96,6 +101,11 @@ export interface CompiledQuery {
   /** Number of conjunctive queries generated (after pruning). */
   cqCount: number;
   /**
+   * Per parameter slot, the presence bits of the tracked columns the queries read at its value (0: none);
+   * a compile with `CompileOptions.present` then only depends on these bits of each value.
+   */
+  presence: number[];
+  /**
    * True when some wildcard had to range over the known values (a negation or comparison tests
    * it): "*" is then only right if every known value qualifies too.
    */
@@ -142,4 +152,10 @@ export interface CompileOptions {
   ordered?: boolean;
   /** Prefix for TEMP table names (unique per compiled query in one connection). Default `q`. */
   tempPrefix?: string;
+  /**
+   * Per parameter slot, the presence bits of the value it will be bound to: queries that read a tracked
+   * column the value is not in are dropped (`Catalog.presenceBit`). Only for data without context
+   * facts. Default: no pruning.
+   */
+  present?: readonly number[];
 }

@@ -9,9 +9,11 @@ import {
   factTable,
   factTableDdl,
   keyOrder,
+  MAX_PRESENCE_COLUMNS,
   MAX_TYPE_CODE,
   MAX_VALUES_PER_TYPE,
   PRIMITIVE_CODES,
+  PRIMITIVE_MAX,
   TYPE_SPAN,
   writeMeta,
 } from './schema.ts';
@@ -165,6 +167,7 @@ export function buildDatabase(sql: SqlJsStatic, policy: Policy, facts: Iterable<
       setTypes.run([JSON.stringify(t.types.map((s) => [...s].sort((a, b) => a - b))), t.tbl]);
     }
     setTypes.free();
+    writePresence(db, [...tables.values()]);
     const insType = db.prepare('INSERT INTO types(code, name) VALUES (?, ?)');
     for (const [name, code] of types) insType.run([code, name]);
     insType.free();
@@ -180,6 +183,45 @@ export function buildDatabase(sql: SqlJsStatic, policy: Policy, facts: Iterable<
     db.close();
     throw e;
   }
+}
+
+/**
+ * Records, per stored value, which sparse columns of entity type hold it: table `presence(id, bits)` has a
+ * row for each value in at least one, and `meta.presence` lists the columns (bit i: entry i). A column is
+ * tracked when it holds at most half the values of its types (a ban list, the global roles, group
+ * members, public flags), the sparsest first. The engine then drops, per request, the queries that read
+ * such a column at a value that is not there (`lib/compiler/presence.ts`).
+ */
+function writePresence(db: Database, tables: TableState[]): void {
+  const candidates: { tbl: string; col: number; ratio: number }[] = [];
+  for (const t of tables) {
+    for (let i = 0; i < t.arity; i++) {
+      const codes = [...t.types[i]!];
+      if (codes.length === 0 || codes.every((c) => c <= PRIMITIVE_MAX)) continue;
+      let values = 0;
+      for (const c of codes)
+        values += Number(
+          db.exec('SELECT count(*) FROM vals WHERE id BETWEEN ? AND ?', [
+            c * TYPE_SPAN,
+            (c + 1) * TYPE_SPAN - 1,
+          ])[0]?.values[0]?.[0] ?? 0,
+        );
+      const distinct = Number(
+        db.exec(`SELECT count(DISTINCT ${col(i)}) FROM ${t.tbl}`)[0]?.values[0]?.[0] ?? 0,
+      );
+      if (values > 0 && distinct * 2 <= values)
+        candidates.push({ tbl: t.tbl, col: i, ratio: distinct / values });
+    }
+  }
+  const tracked = candidates.sort((a, b) => a.ratio - b.ratio).slice(0, MAX_PRESENCE_COLUMNS);
+  db.exec('CREATE TABLE presence(id INTEGER PRIMARY KEY, bits INTEGER NOT NULL)');
+  tracked.forEach((c, b) => {
+    db.exec(
+      `INSERT INTO presence(id, bits) SELECT DISTINCT ${col(c.col)}, ${1 << b} FROM ${c.tbl} WHERE true
+       ON CONFLICT(id) DO UPDATE SET bits = bits | excluded.bits`,
+    );
+  });
+  writeMeta(db, 'presence', JSON.stringify(tracked.map((c) => [c.tbl, c.col])));
 }
 
 /** Opens a snapshot database from its bytes (the bytes are copied by sql.js). */

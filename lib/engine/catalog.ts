@@ -16,6 +16,7 @@ export class EngineCatalog implements Catalog {
     policy: Policy,
     preds: PredInfo[],
     private readonly context?: ContextTypes,
+    private readonly presence: ReadonlyMap<string, ReadonlyMap<number, number>> = new Map(),
   ) {
     for (const r of policy.rules) {
       const k = `${r.head.pred}/${r.head.args.length}`;
@@ -63,6 +64,11 @@ export class EngineCatalog implements Catalog {
     // an empty stored table (and no context rows) can never match
     if (types.some((t) => t.length === 0)) return undefined;
     return { tbl: p.tbl, types, key: p.key, rows: p.rows };
+  }
+
+  /** Presence bit of a stored column; none with context facts (their rows are not recorded). */
+  presenceBit(tbl: string, col: number): number | undefined {
+    return this.context === undefined ? this.presence.get(tbl)?.get(col) : undefined;
   }
 
   rules(pred: string, arity: number): readonly Rule[] {

@@ -7,7 +7,7 @@ import { type Bindings, PreparedQuery } from './exec.ts';
 import { canonicalKey, decodeKey, Interner, isWildcard } from './intern.ts';
 import { RawApi } from './raw.ts';
 import { ContextWriter, type RequestScope } from './request.ts';
-import { readMeta, readPreds, readTypes, TYPE_SPAN } from './schema.ts';
+import { ID_LIMIT, readMeta, readPreds, readPresence, readTypes, TYPE_SPAN } from './schema.ts';
 import {
   allowShape,
   checkShape,
@@ -81,6 +81,42 @@ interface ActionsPlan {
   forced?: { checks: (b: Bindings) => string[]; keyed: (b: Bindings) => string[] };
 }
 
+/** Most variants one query shape gets for the presence bits of its values (then it uses the full one). */
+const MAX_VARIANTS = 32;
+
+/**
+ * What one two-parameter shape without context facts runs (a statement, an actions plan): the full one,
+ * and one per combination of the presence bits it reads (`use0`, `use1`) that a request brought, made on
+ * first use with the queries those values cannot satisfy dropped (see `lib/compiler/presence.ts`).
+ */
+interface Variants<T> {
+  full: T;
+  use0: number;
+  use1: number;
+  by: Map<number, T>;
+  make: (present: number[]) => T;
+}
+
+/** The variant for values with these presence bits. */
+function variant<T>(v: Variants<T>, bits0: number, bits1: number): T {
+  if (v.use0 === 0 && v.use1 === 0) return v.full;
+  const p0 = bits0 & v.use0;
+  const p1 = bits1 & v.use1;
+  const k = p0 + p1 * 32768;
+  let x = v.by.get(k);
+  if (x === undefined) {
+    if (v.by.size >= MAX_VARIANTS) return v.full;
+    x = v.make([p0, p1]);
+    v.by.set(k, x);
+  }
+  return x;
+}
+
+/** The part of a statement's cache key that names its presence variant. */
+function presentKey(present: readonly number[] | undefined): string {
+  return present === undefined ? '' : `|p${present.join(',')}`;
+}
+
 /** Whether a yes/no statement answers 1 (through the two-id path when it can take it). */
 function yes(q: PreparedQuery, b: Bindings): boolean {
   const v = q.firstOfIds(b.ids[0]!, b.ids[1]!);
@@ -132,12 +168,14 @@ export class SqlEngine implements Engine {
   /** Recursive call patterns already found (shared by compiles without context facts). */
   private readonly recursivePatterns = new Map<string, unknown>();
   private readonly raw: RawApi | undefined;
-  /** actor type -> action -> resource type -> the authorize statement without context facts. */
-  private readonly plainAllow = new Map<string, Map<string, Map<string, PreparedQuery>>>();
+  /** actor type -> action -> resource type -> the authorize statements without context facts. */
+  private readonly plainAllow = new Map<string, Map<string, Map<string, Variants<PreparedQuery>>>>();
   /** Names of the action constants `actions` returns, by id (ids are fixed per database). */
   private readonly actionNames = new Map<number, string>();
   /** actor type -> resource type -> how `actions` answers them without context facts (null: no plan). */
-  private readonly plainActions = new Map<string, Map<string, ActionsPlan | null>>();
+  private readonly plainActions = new Map<string, Map<string, Variants<ActionsPlan | null>>>();
+  /** list shape -> the presence bits of actors it has compiled a statement for. */
+  private readonly listVariants = new Map<string, Set<number>>();
 
   constructor(
     sql: SqlJsStatic,
@@ -154,8 +192,9 @@ export class SqlEngine implements Engine {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
     this.raw = RawApi.detect(sql, db);
-    this.interner = new Interner(db, readTypes(db));
-    this.catalog = new EngineCatalog(this.interner, policy, readPreds(db));
+    const presence = readPresence(db);
+    this.interner = new Interner(db, readTypes(db), { presence: presence.size > 0 });
+    this.catalog = new EngineCatalog(this.interner, policy, readPreds(db), undefined, presence);
     this.ctx = new ContextWriter(db, this.interner, this.limits.maxContextFacts);
     openEngines += 1;
   }
@@ -171,18 +210,25 @@ export class SqlEngine implements Engine {
     this.statements.clear();
     this.plainAllow.clear();
     this.plainActions.clear();
+    this.listVariants.clear();
     this.actionNames.clear();
     this.recursivePatterns.clear();
     this.interner.resetConstants();
   }
 
   /** The prepared statement of a shape (compiled on first use, LRU-bounded). */
-  private prepared(scope: RequestScope, key: string, wrap: Wrap, shape: () => QueryShape): PreparedQuery {
-    const k = `${wrap}|${key}|${scope.sig}`;
+  private prepared(
+    scope: RequestScope,
+    key: string,
+    wrap: Wrap,
+    shape: () => QueryShape,
+    present?: readonly number[],
+  ): PreparedQuery {
+    const k = `${wrap}|${key}|${scope.sig}${presentKey(present)}`;
     // eviction is first-in first-out: refreshing on every hit costs more than it saves
     const hit = this.statements.get(k);
     if (hit !== undefined) return hit;
-    const q = this.reuseRows(scope, key, wrap) ?? this.compile(shape(), scope, wrap, false);
+    const q = this.reuseRows(scope, key, wrap, present) ?? this.compile(shape(), scope, wrap, false, present);
     if (this.statements.size >= (this.options.maxStatements ?? 1000)) {
       const [oldK, old] = this.statements.entries().next().value!;
       old.free();
@@ -200,9 +246,14 @@ export class SqlEngine implements Engine {
    * statement: reuse it (a compile of an 82-query shape took 11-23 ms, three times on a first actions call)
    * unless it evaluates recursion in temporary tables. Undefined when there is none to reuse.
    */
-  private reuseRows(scope: RequestScope, key: string, wrap: Wrap): PreparedQuery | undefined {
+  private reuseRows(
+    scope: RequestScope,
+    key: string,
+    wrap: Wrap,
+    present: readonly number[] | undefined,
+  ): PreparedQuery | undefined {
     if (wrap !== 'keyed' && wrap !== 'residual-test' && wrap !== 'residual') return undefined;
-    const compiled = this.statements.get(`rows|${key}|${scope.sig}`)?.compiled;
+    const compiled = this.statements.get(`rows|${key}|${scope.sig}${presentKey(present)}`)?.compiled;
     if (compiled === undefined || compiled.fixpoint.length > 0) return undefined;
     try {
       return new PreparedQuery(
@@ -230,7 +281,13 @@ export class SqlEngine implements Engine {
   }
 
   /** Compiles and prepares; SQL SQLite refuses (nesting limits) is retried with TEMP-table recursion. */
-  private compile(shape: QueryShape, scope: RequestScope, wrap: Wrap, forceNaive: boolean): PreparedQuery {
+  private compile(
+    shape: QueryShape,
+    scope: RequestScope,
+    wrap: Wrap,
+    forceNaive: boolean,
+    present?: readonly number[],
+  ): PreparedQuery {
     const c = compileQuery(shape, scope.catalog, {
       mode: wrap === 'exists' ? 'exists' : 'rows',
       maxCqs: this.options.maxCqs ?? 4096,
@@ -239,6 +296,8 @@ export class SqlEngine implements Engine {
       tempPrefix: `q${this.tempSeq++}`,
       forceNaive,
       recursivePatterns: scope.sig === '' ? this.recursivePatterns : undefined,
+      // presence bits describe the stored facts only
+      present: scope.sig === '' ? present : undefined,
     });
     try {
       return new PreparedQuery(
@@ -258,7 +317,7 @@ export class SqlEngine implements Engine {
           },
         );
       }
-      return this.compile(shape, scope, wrap, true);
+      return this.compile(shape, scope, wrap, true, present);
     }
   }
 
@@ -309,15 +368,28 @@ export class SqlEngine implements Engine {
       byType = new Map();
       byAction.set(action, byType);
     }
-    let q = byType.get(resource.type);
-    if (q === undefined) {
+    let v = byType.get(resource.type);
+    if (v === undefined) {
       const { scope } = this.ctx.scope(this.catalog, undefined);
-      q = this.allowQuery(scope, actor.type, action, resource.type);
-      byType.set(resource.type, q);
+      const key = `${actor.type}\u0000${action}\u0000${resource.type}`;
+      const shape = () => allowShape(actor.type, action, resource.type);
+      const full = this.allowQuery(scope, actor.type, action, resource.type);
+      const [use0 = 0, use1 = 0] = full.compiled.presence;
+      v = {
+        full,
+        use0,
+        use1,
+        by: new Map(),
+        make: (present) => this.prepared(scope, key, 'exists', shape, present),
+      };
+      byType.set(resource.type, v);
     }
     const temps = this.ctx.sharedTemps();
-    const a = this.interner.requestId(actor, temps);
-    const r = this.interner.requestId(resource, temps);
+    const ea = this.interner.requestEntry(actor, temps);
+    const er = this.interner.requestEntry(resource, temps);
+    const a = ea % ID_LIMIT;
+    const r = er % ID_LIMIT;
+    const q = variant(v, (ea - a) / ID_LIMIT, (er - r) / ID_LIMIT);
     const fast = q.firstOfIds(a, r);
     if (fast !== undefined) return fast === 1;
     const b: Bindings = { ids: [a, r], values: [actor, resource], sets: [], now: this.clock(), extra: [] };
@@ -347,17 +419,25 @@ export class SqlEngine implements Engine {
     const page = Math.max(1, Math.min(req.limit ?? LIST_PAGE_SIZE, this.limits.maxResults));
     const after = req.pageToken ? decodeToken(req.pageToken) : -1;
     const { scope, ctx } = this.ctx.scope(this.catalog, req.contextFacts);
-    const q = this.prepared(
-      scope,
-      `${req.actor.type}\u0000${req.action}\u0000${req.resourceType}`,
-      'list',
-      () => ({
-        atoms: [{ pred: 'allow', args: [P0, strConst(req.action), { kind: 'var', name: 'r' }] }],
-        vars: { r: { types: [req.resourceType] } },
-        params: [req.actor.type],
-        outputs: ['r'],
-      }),
-    );
+    const key = `${req.actor.type}\u0000${req.action}\u0000${req.resourceType}`;
+    const shape = (): QueryShape => ({
+      atoms: [{ pred: 'allow', args: [P0, strConst(req.action), { kind: 'var', name: 'r' }] }],
+      vars: { r: { types: [req.resourceType] } },
+      params: [req.actor.type],
+      outputs: ['r'],
+    });
+    let q = this.prepared(scope, key, 'list', shape);
+    const use = q.compiled.presence[0] ?? 0;
+    if (scope.sig === '' && use !== 0) {
+      // without context facts: the statement for the actor's presence bits (its bans, roles, groups)
+      const bits = Math.floor(this.interner.requestEntry(req.actor, scope.temps) / ID_LIMIT) & use;
+      const seen = this.listVariants.get(key) ?? new Set<number>();
+      if (seen.has(bits) || seen.size < MAX_VARIANTS) {
+        seen.add(bits);
+        this.listVariants.set(key, seen);
+        q = this.prepared(scope, key, 'list', shape, [bits]);
+      }
+    }
     const b = this.bindings(scope, [req.actor], [after]);
     // a wildcard narrowed by a negation or comparison was listed as known values: it is "*" only
     // when a never-seen id qualifies and so does every known id
@@ -451,25 +531,33 @@ export class SqlEngine implements Engine {
    */
   private actionsPlain(actor: Value, resource: Value): string[] | undefined {
     const temps = this.ctx.sharedTemps();
-    const ids = [this.interner.requestId(actor, temps), this.interner.requestId(resource, temps)];
+    const ea = this.interner.requestEntry(actor, temps);
+    const er = this.interner.requestEntry(resource, temps);
+    const ids = [ea % ID_LIMIT, er % ID_LIMIT];
     let byType = this.plainActions.get(actor.type);
     if (byType === undefined) {
       byType = new Map();
       this.plainActions.set(actor.type, byType);
     }
-    let plan = byType.get(resource.type);
-    if (plan === undefined) {
+    let v = byType.get(resource.type);
+    if (v === undefined) {
       const { scope } = this.ctx.scope(this.catalog, undefined);
       const typesKey = `${actor.type}\u0000${resource.type}`;
       const shape = actionsShape(actor.type, resource.type);
-      const q = this.prepared(scope, typesKey, 'rows', shape);
-      const consts = q.compiled.constOutputs;
-      plan =
-        consts === undefined
+      const make = (present?: number[]): ActionsPlan | null => {
+        const q = this.prepared(scope, typesKey, 'rows', shape, present);
+        const consts = q.compiled.constOutputs;
+        return consts === undefined
           ? null
-          : this.actionsPlan(q, consts, scope, typesKey, shape, actor.type, resource.type);
-      byType.set(resource.type, plan);
+          : this.actionsPlan(q, consts, scope, typesKey, shape, actor.type, resource.type, present);
+      };
+      const full = make();
+      const [use0 = 0, use1 = 0] =
+        full === null ? [] : this.prepared(scope, typesKey, 'rows', shape).compiled.presence;
+      v = { full, use0, use1, by: new Map(), make };
+      byType.set(resource.type, v);
     }
+    const plan = variant(v, (ea - ids[0]!) / ID_LIMIT, (er - ids[1]!) / ID_LIMIT);
     if (plan === null) return undefined;
     return plan.run({ ids, values: [actor, resource], sets: NO_SETS, now: this.clock(), extra: NO_EXTRA });
   }
@@ -489,6 +577,7 @@ export class SqlEngine implements Engine {
     shape: () => QueryShape,
     actorType: string,
     resourceType: string,
+    present?: readonly number[],
   ): ActionsPlan {
     // the actions in answer order, each with its yes/no statement
     const checks = consts
@@ -497,7 +586,16 @@ export class SqlEngine implements Engine {
         return action === undefined ? [] : [{ id: id!, action }];
       })
       .sort((x, y) => (x.action < y.action ? -1 : x.action > y.action ? 1 : 0))
-      .map((c) => ({ ...c, exists: this.allowQuery(scope, actorType, c.action, resourceType) }));
+      .map((c) => ({
+        ...c,
+        exists: this.prepared(
+          scope,
+          `${actorType}\u0000${c.action}\u0000${resourceType}`,
+          'exists',
+          () => allowShape(actorType, c.action, resourceType),
+          present,
+        ),
+      }));
     const byChecks = (b: Bindings) => {
       const out: string[] = [];
       for (const c of checks) {
@@ -507,13 +605,13 @@ export class SqlEngine implements Engine {
     };
     const keyed = q.compiled.keyed;
     if (keyed === undefined || scope.sig !== '') return { run: byChecks };
-    const kq = this.prepared(scope, typesKey, 'keyed', shape);
+    const kq = this.prepared(scope, typesKey, 'keyed', shape, present);
     const residual =
       keyed.residual === undefined
         ? undefined
         : {
-            test: this.prepared(scope, typesKey, 'residual-test', shape),
-            rows: this.prepared(scope, typesKey, 'residual', shape),
+            test: this.prepared(scope, typesKey, 'residual-test', shape, present),
+            rows: this.prepared(scope, typesKey, 'residual', shape, present),
           };
     const position = new Map(checks.map((c, i) => [c.id, i]));
     // (arm, key) of a row -> positions of its actions in `checks`, from the compile that made the statement

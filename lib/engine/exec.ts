@@ -34,7 +34,11 @@ export class PreparedQuery {
   private readonly stepCounts: number[][];
   private readonly mainCount: number;
   private readonly idsOnly: boolean;
+  /** Slots of the main statement's parameters, in `?N` order (when it reads ids only). */
+  private readonly slots: number[];
   private readonly mainPtr: number | undefined;
+  /** True when the two-id path binds the second id first (the compiler printed that one first). */
+  private readonly swapped: boolean;
 
   constructor(
     private readonly db: Database,
@@ -56,10 +60,16 @@ export class PreparedQuery {
       this.stepCounts = compiled.fixpoint.map((g) => g.steps.map(paramCount));
       this.main = prep(mainSql);
       this.mainCount = paramCount(mainSql);
-      this.idsOnly =
-        compiled.fixpoint.length === 0 && compiled.params.every((p, i) => p.kind === 'id' && p.slot === i);
+      this.idsOnly = compiled.fixpoint.length === 0 && compiled.params.every((p) => p.kind === 'id');
+      this.slots = compiled.params.map((p) => (p.kind === 'id' ? p.slot : -1));
+      // the two-id path: ?1 and ?2 read slots 0 and 1, in either order (pruned queries may print slot 1 first)
+      const two = this.slots.slice(0, this.mainCount);
+      this.swapped = two[0] === 1 && (two.length === 1 || two[1] === 0);
+      const straight = two.every((s, i) => s === i);
       this.mainPtr =
-        this.idsOnly && raw !== undefined && this.mainCount <= 2 ? raw.ptr(this.main) : undefined;
+        this.idsOnly && raw !== undefined && this.mainCount <= 2 && (straight || this.swapped)
+          ? raw.ptr(this.main)
+          : undefined;
     } catch (e) {
       for (const st of made) st.free();
       throw e;
@@ -142,14 +152,17 @@ export class PreparedQuery {
    */
   firstOfIds(a: number, b: number): number | null | undefined {
     if (this.mainPtr === undefined) return undefined;
-    return this.raw!.first2(this.mainPtr, a, b, this.mainCount);
+    return this.swapped
+      ? this.raw!.first2(this.mainPtr, b, a, this.mainCount)
+      : this.raw!.first2(this.mainPtr, a, b, this.mainCount);
   }
 
   /** Runs the main statement and returns its first column of the first row (exists mode). */
   first(b: Bindings): SqlValue {
     // fast path: only interned ids, no fixpoint: bind them straight through the C API
     if (this.idsOnly && this.raw !== undefined) {
-      const v = this.raw.first(this.main, b.ids, this.mainCount);
+      const ids = this.slots.every((s, i) => s === i) ? b.ids : this.slots.map((s) => b.ids[s] ?? 0);
+      const v = this.raw.first(this.main, ids, this.mainCount);
       if (v !== undefined) return v;
     }
     return this.rows(b, 0, 'stop')[0]?.[0] ?? null;

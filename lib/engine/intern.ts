@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'sql.js';
 import { DomainError } from '../errors.ts';
 import type { Value } from '../polar/ast.ts';
-import { MAX_TYPE_CODE, TEMP_IDS, TYPE_SPAN } from './schema.ts';
+import { ID_LIMIT, MAX_TYPE_CODE, TEMP_IDS, TYPE_SPAN } from './schema.ts';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -80,18 +80,24 @@ export class TempIds {
 export interface InternerOptions {
   /** Entries of the value -> id cache. Default 100_000. */
   cacheSize?: number;
+  /** Read each stored value's presence bits from table `presence` (see `build.ts`). Default false. */
+  presence?: boolean;
 }
 
 /** Maps typed values to stored ids (bounded LRU cache in front of one prepared lookup). */
 export class Interner {
   readonly types: Map<string, number>;
   readonly typeNames = new Map<number, string>();
-  /** Per type name: key -> id (0: not stored); first-in first-out, refreshing on hits costs more than it saves. */
+  /**
+   * Per type name: key -> `id + bits * ID_LIMIT` (0: not stored; bits: its presence bits); first-in
+   * first-out, refreshing on hits costs more than it saves.
+   */
   private readonly cache = new Map<string, Map<string, number>>();
   private cached = 0;
   private readonly cacheSize: number;
   private readonly lookup: Statement;
   private readonly reverse: Statement;
+  private readonly presence: Statement | undefined;
   private nextTempType = MAX_TYPE_CODE;
   /** Request-scope temporary ids start after the reserved constant range. */
   static readonly REQUEST_TEMP_START = 2 ** 18;
@@ -107,6 +113,7 @@ export class Interner {
     this.cacheSize = options.cacheSize ?? 100_000;
     this.lookup = db.prepare('SELECT id FROM vals WHERE key = ? AND id BETWEEN ? AND ?');
     this.reverse = db.prepare('SELECT key FROM vals WHERE id = ?');
+    this.presence = options.presence ? db.prepare('SELECT bits FROM presence WHERE id = ?') : undefined;
   }
 
   /** The code of a type name; unknown types get a temporary code (no stored value has it). */
@@ -131,14 +138,26 @@ export class Interner {
 
   /** The stored id of a value, or undefined when no stored fact uses it. */
   find(v: Value): number | undefined {
+    const e = this.entry(v);
+    return e === 0 ? undefined : e % ID_LIMIT;
+  }
+
+  /** `id + bits * ID_LIMIT` of a stored value (bits: its presence bits), 0 when no stored fact uses it. */
+  entry(v: Value): number {
     const key = canonicalKey(v);
     let byKey = this.cache.get(v.type);
     const hit = byKey?.get(key);
-    if (hit !== undefined) return hit === 0 ? undefined : hit;
+    if (hit !== undefined) return hit;
     const lo = this.typeCode(v.type) * TYPE_SPAN;
     this.lookup.bind([key, lo + 1, lo + TYPE_SPAN - 1]);
     const id = this.lookup.step() ? Number(this.lookup.get()[0]) : 0;
     this.lookup.reset();
+    let e = id;
+    if (id !== 0 && this.presence !== undefined) {
+      this.presence.bind([id]);
+      if (this.presence.step()) e += Number(this.presence.get()[0]) * ID_LIMIT;
+      this.presence.reset();
+    }
     if (byKey === undefined) {
       byKey = new Map();
       this.cache.set(v.type, byKey);
@@ -152,9 +171,9 @@ export class Interner {
         this.cached--;
       }
     }
-    byKey.set(key, id);
+    byKey.set(key, e);
     this.cached++;
-    return id === 0 ? undefined : id;
+    return e;
   }
 
   /**
@@ -182,8 +201,13 @@ export class Interner {
 
   /** Id of a request value: stored id, constant id, else a request-scope temporary id. */
   requestId(v: Value, temps: TempIds): number {
-    const found = this.find(v);
-    if (found !== undefined) return found;
+    return this.requestEntry(v, temps) % ID_LIMIT;
+  }
+
+  /** `requestId` with the value's presence bits: `id + bits * ID_LIMIT` (no bits when not stored). */
+  requestEntry(v: Value, temps: TempIds): number {
+    const found = this.entry(v);
+    if (found !== 0) return found;
     const key = canonicalKey(v);
     const code = this.typeCode(v.type);
     const c = this.constants.byKey.get(`${code}\u0000${key}`);
@@ -206,6 +230,7 @@ export class Interner {
   close(): void {
     this.lookup.free();
     this.reverse.free();
+    this.presence?.free();
   }
 
   /** The database the interner reads. */

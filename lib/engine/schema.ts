@@ -13,6 +13,12 @@ export const TEMP_IDS = 2 ** 20;
 export const MAX_VALUES_PER_TYPE = TYPE_SPAN - TEMP_IDS - 1;
 /** Fixed codes of the primitive types. */
 export const PRIMITIVE_CODES: Readonly<Record<string, number>> = { String: 1, Integer: 2, Boolean: 3 };
+/** The most columns `presence` tracks: bits stay below 2^15, so an id and its bits fit one safe integer. */
+export const MAX_PRESENCE_COLUMNS = 15;
+/** An id and its presence bits in one number: `id + bits * ID_LIMIT` (every id is below it). */
+export const ID_LIMIT = (MAX_TYPE_CODE + 1) * TYPE_SPAN;
+/** Codes up to this one are primitive types. */
+export const PRIMITIVE_MAX = 3;
 
 /** The SQL table name of a stored predicate/arity (we generate it, so it is safe to inline). */
 export function factTable(pred: string, arity: number): string {
@@ -108,6 +114,26 @@ export function readPreds(db: Database): PredInfo[] {
       rows: rows.get(tbl) ?? 0,
     });
   }
+  return out;
+}
+
+/**
+ * The columns `presence` tracks, by table then column: the bit of each. Empty for a database without them
+ * (built before they existed).
+ */
+export function readPresence(db: Database): Map<string, Map<number, number>> {
+  const out = new Map<string, Map<number, number>>();
+  const has = db.exec("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'presence'");
+  const raw = has.length > 0 ? readMeta(db, 'presence') : undefined;
+  if (raw === undefined) return out;
+  const cols = JSON.parse(raw) as [string, number][];
+  if (!Array.isArray(cols)) return out;
+  cols.forEach(([tbl, c], bit) => {
+    if (typeof tbl !== 'string' || !Number.isInteger(c) || bit >= MAX_PRESENCE_COLUMNS) return;
+    const m = out.get(tbl) ?? new Map<number, number>();
+    m.set(c, bit);
+    out.set(tbl, m);
+  });
   return out;
 }
 

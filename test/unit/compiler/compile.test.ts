@@ -79,6 +79,17 @@ describe('compileQuery', () => {
     expect(run('ann', 'child')).toBe(1);
     expect(run('ann', 'root')).toBe(1);
     expect(run('eve', 'child')).toBe(0);
+    // the engine binds such a statement (resource first) through its two-id path too, swapped
+    type Q = { firstOfIds(a: number, b: number): number | null | undefined };
+    const inside = engine as unknown as { plainAllow: Map<string, Map<string, Map<string, { full: Q }>>> };
+    for (const [who, doc, want] of [
+      ['ann', 'child', true],
+      ['eve', 'child', false],
+    ] as const) {
+      expect(engine.authorize({ actor: v('User', who), action: 'read', resource: v('Doc', doc) })).toBe(want);
+      const q = inside.plainAllow.get('User')!.get('read')!.get('Doc')!.full;
+      expect(q.firstOfIds(id(v('User', who)), id(v('Doc', doc)))).toBe(want ? 1 : 0);
+    }
   });
 
   it('list: rows of the free variable, typed', () => {
