@@ -72,6 +72,9 @@ export interface SizeResult {
   s3Load?: LoadOnlyResult;
   http?: {
     readySeconds: number;
+    /** RSS when /healthcheck first answered 200 (absent in runs before it was recorded). */
+    rssFirstHealthyMiB?: number;
+    /** RSS 1 s later, settled (runs before `rssFirstHealthyMiB` existed read it at the first answer). */
     rssReadyMiB: number;
     authorize: LoadResult;
     authorizeRepository: LoadResult;

@@ -131,7 +131,9 @@ export async function createServing(o: ServingOptions): Promise<Serving> {
   const openChunks = o.open === undefined ? snapshotChunksOpener(loadSqlJs, o.http, o.engine) : undefined;
   const gc = fullGc();
   const holder = new SnapshotHolder({
-    afterLoad: gc === undefined ? undefined : () => setImmediate(gc),
+    // on a fresh macrotask: the loading frames (and the buffers they held) are gone by then
+    afterLoad:
+      gc === undefined ? undefined : () => new Promise<void>((done) => setImmediate(() => done(gc()))),
     store,
     open,
     openChunks,

@@ -53,10 +53,11 @@ export interface HolderOptions {
   /** Default: silent. */
   logger?: HolderLogger;
   /**
-   * Called after every load, the first included, once the old engine (if any) is closed: the runtime then
-   * reclaims what loading left behind (the stored body, the old image). Default: none.
+   * Called after every load, and awaited: the runtime then reclaims what loading left behind (the stored
+   * body, the old image). The first load calls it before the snapshot is served, so the first request
+   * meets the memory the node keeps; a swap calls it once the old engine is closed. Default: none.
    */
-  afterLoad?: () => void;
+  afterLoad?: () => void | Promise<void>;
 }
 
 /** How one refresh ended. */
@@ -209,16 +210,17 @@ export class SnapshotHolder {
       const { manifest, body } = await store.getSnapshot(pointer.id);
       opened = await this.#o.open(manifest, body);
     }
+    const old = this.#current;
+    if (old === null) await this.#o.afterLoad?.();
     if (this.#stopped) {
       opened.engine.close();
       return 'unchanged';
     }
     const next: HeldSnapshot = { ...opened, freshAt: freshness(opened.manifest, pointer) };
-    const old = this.#current;
     this.#current = next;
     this.#etag = etag;
     old?.engine.close();
-    this.#o.afterLoad?.();
+    if (old !== null) await this.#o.afterLoad?.();
     const loadMs = clock() - started;
     this.#stats.lastLoadMs = loadMs;
     this.#stats.loads += 1;

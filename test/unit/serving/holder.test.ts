@@ -66,12 +66,18 @@ describe('SnapshotHolder', () => {
     const { store } = await newStore();
     let now = Date.parse('2026-11-25T19:00:00Z');
     let loads = 0;
-    const holder = new SnapshotHolder({
+    // what was served while the hook ran: nothing before the first load, the new snapshot at a swap
+    const serving: (string | null)[] = [];
+    const holder: SnapshotHolder = new SnapshotHolder({
       store,
       open: opener,
       clock: () => now,
       refreshIntervalMs: 10_000,
-      afterLoad: () => loads++,
+      afterLoad: async () => {
+        loads++;
+        serving.push(holder.current()?.manifest.id ?? null);
+        await new Promise((r) => setImmediate(r));
+      },
     });
     expect(await holder.start(false)).toBe(false);
     expect(holder.current()).toBeNull();
@@ -95,6 +101,7 @@ describe('SnapshotHolder', () => {
     // The old engine is released after the swap.
     expect(() => loaded.engine.factCount()).toThrow();
     expect(loads).toBe(2);
+    expect(serving).toEqual([null, second.id]);
     expect(holder.stats()).toMatchObject({ loads: 2, refreshFailures: 0 });
     holder.stop();
   });
