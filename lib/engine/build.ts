@@ -20,6 +20,11 @@ import {
 
 /** Snapshot schema version written to `meta.format`. */
 export const DB_FORMAT = '2';
+/**
+ * Optional parts of the format this build writes (sorted): `presence` (table `presence`, `meta.presence`).
+ * A reader that lacks one serves the database without it; one that finds it missing does too.
+ */
+export const DB_FEATURES: readonly string[] = ['presence'];
 
 interface TableState {
   tbl: string;

@@ -1,5 +1,5 @@
 import type { Database, SqlJsStatic } from 'sql.js';
-import { buildDatabase, DB_FORMAT, writeMeta } from '../engine/index.ts';
+import { buildDatabase, DB_FEATURES, DB_FORMAT, writeMeta } from '../engine/index.ts';
 import type { Fact, Policy } from '../polar/index.ts';
 import { DEFAULT_ENCODING, encodeBody, type SnapshotEncoding } from './encode.ts';
 import type { SnapshotManifest } from './manifest.ts';
@@ -68,6 +68,7 @@ export function buildSnapshot(sql: SqlJsStatic, input: BuildSnapshotInput): Buil
       factCounts,
       ...(input.upstreamVersion === undefined ? {} : { upstreamVersion: input.upstreamVersion }),
       databaseFormat: DB_FORMAT,
+      databaseFeatures: [...DB_FEATURES],
       previousId: input.previousId,
     },
     body,

@@ -54,6 +54,12 @@ export function parseManifest(value: unknown): SnapshotManifest {
   const databaseFormat = o.databaseFormat;
   if (databaseFormat !== undefined && typeof databaseFormat !== 'string')
     fail('databaseFormat', databaseFormat);
+  const databaseFeatures = o.databaseFeatures;
+  if (
+    databaseFeatures !== undefined &&
+    (!Array.isArray(databaseFeatures) || databaseFeatures.some((f) => typeof f !== 'string'))
+  )
+    fail('databaseFeatures', databaseFeatures);
   return {
     id: str(o, 'id'),
     formatVersion,
@@ -68,6 +74,7 @@ export function parseManifest(value: unknown): SnapshotManifest {
     factCounts: counts as Record<string, number>,
     ...(upstreamVersion === undefined ? {} : { upstreamVersion }),
     ...(databaseFormat === undefined ? {} : { databaseFormat }),
+    ...(databaseFeatures === undefined ? {} : { databaseFeatures: [...(databaseFeatures as string[])] }),
     previousId,
   };
 }

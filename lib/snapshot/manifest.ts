@@ -31,6 +31,12 @@ export interface SnapshotManifest {
    * written before it was recorded. A sync rebuilds unchanged data when it differs from its own.
    */
   databaseFormat?: string;
+  /**
+   * Optional parts of that layout the database has (`DB_FEATURES`, sorted), absent in manifests written
+   * before them. Readers without them serve the database all the same; a sync rebuilds unchanged data
+   * once when its own build adds one (a node then gets the new part without waiting for a data change).
+   */
+  databaseFeatures?: string[];
   /** The snapshot this one replaced, if any. */
   previousId: string | null;
 }

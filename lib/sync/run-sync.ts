@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SqlJsStatic } from 'sql.js';
-import { DB_FORMAT, loadSqlJs, runPolicyTests } from '../engine/index.ts';
+import { DB_FEATURES, DB_FORMAT, loadSqlJs, runPolicyTests } from '../engine/index.ts';
 import { DomainError } from '../errors.ts';
 import { checkFact, type Policy, parsePolicy, policyHash } from '../polar/index.ts';
 import {
@@ -180,7 +180,9 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     cur.pointer.manifest.dataHash === dataHash &&
     // after an upgrade that changed the database layout, nodes of the new version cannot open the
     // current snapshot: unchanged data is rebuilt once in the new format
-    cur.pointer.manifest.databaseFormat === DB_FORMAT
+    cur.pointer.manifest.databaseFormat === DB_FORMAT &&
+    // one that added an optional part (nodes serve the old snapshot without it): rebuilt once as well
+    DB_FEATURES.every((f) => cur.pointer.manifest.databaseFeatures?.includes(f) === true)
   ) {
     const confirmedAt = await confirmPointer(store, cur, clock, logger);
     logger?.info('sync: unchanged', { id: cur.pointer.id, facts: facts.length, confirmedAt });

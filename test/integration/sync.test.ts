@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DB_FORMAT, loadSqlJs } from '../../lib/engine/index.ts';
+import { DB_FEATURES, DB_FORMAT, loadSqlJs } from '../../lib/engine/index.ts';
 import { type ErrorCode, isDomainError } from '../../lib/errors.ts';
 import { openSnapshot } from '../../lib/snapshot/index.ts';
 import { openSource, type Source } from '../../lib/source/index.ts';
@@ -108,6 +108,21 @@ describe('sync into a file: store', () => {
     if (after === null || after === 'not-modified') throw new Error('no pointer');
     expect(after.pointer.manifest.databaseFormat).toBe(DB_FORMAT);
     // and only once: the next sync finds nothing to do
+    expect((await runSync({ source: openSource(`dir:${src}`), store, sql })).published).toBe(false);
+  });
+
+  it('rebuilds unchanged data once when the current snapshot lacks an optional part of the format', async () => {
+    // a pointer as the build before presence pruning wrote it: same format, no databaseFeatures
+    const read = await store.readPointer();
+    if (read === null || read === 'not-modified') throw new Error('no pointer');
+    const { databaseFeatures, ...older } = read.pointer.manifest;
+    expect(databaseFeatures).toEqual([...DB_FEATURES]);
+    await store.writePointer({ ...read.pointer, manifest: older }, read.etag);
+    const rebuilt = await runSync({ source: openSource(`dir:${src}`), store, sql });
+    expect(rebuilt).toMatchObject({ published: true, previousId: read.pointer.id });
+    const after = await store.readPointer();
+    if (after === null || after === 'not-modified') throw new Error('no pointer');
+    expect(after.pointer.manifest.databaseFeatures).toEqual(['presence']);
     expect((await runSync({ source: openSource(`dir:${src}`), store, sql })).published).toBe(false);
   });
 

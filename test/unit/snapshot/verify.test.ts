@@ -117,6 +117,11 @@ describe('verifySnapshot', () => {
       'snapshot-corrupt',
       /encoding is invalid: "zstd"/,
     );
+    expectRefused(
+      () => verifySnapshot(sql, { ...manifest, databaseFeatures: [7] as unknown as string[] }, body),
+      'snapshot-corrupt',
+      /databaseFeatures is invalid: \[7\]/,
+    );
   });
 
   it('checks decoded bytes with SQLite alone (openDecodedDatabase, the streamed load without a worker)', () => {
