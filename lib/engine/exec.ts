@@ -157,6 +157,22 @@ export class PreparedQuery {
       : this.raw!.first2(this.mainPtr, a, b, this.mainCount);
   }
 
+  /**
+   * For a statement of two number columns that reads the two ids of slots 0 and 1 and nothing else:
+   * hands each row to `row` (no row arrays) and returns how many there were; more than `max` is
+   * query-too-expensive. Undefined when this statement cannot take that path or SQLite reported an
+   * error (the caller then uses `rows`, which reports it).
+   */
+  pairsOfIds(a: number, b: number, max: number, row: (x: number, y: number) => void): number | undefined {
+    if (this.mainPtr === undefined) return undefined;
+    const n = this.swapped
+      ? this.raw!.pairs2(this.mainPtr, b, a, this.mainCount, max, row)
+      : this.raw!.pairs2(this.mainPtr, a, b, this.mainCount, max, row);
+    if (n < 0) return undefined;
+    if (n > max) throw new DomainError('query-too-expensive', `query returned more than ${max} rows`);
+    return n;
+  }
+
   /** Runs the main statement and returns its first column of the first row (exists mode). */
   first(b: Bindings): SqlValue {
     // fast path: only interned ids, no fixpoint: bind them straight through the C API

@@ -107,6 +107,36 @@ export class RawApi {
     return v;
   }
 
+  /**
+   * Binds up to two numbers, steps through the rows and hands each row's first two columns to `row` as
+   * numbers (no row arrays). Returns the number of rows, stopping after `max + 1`; -1 on an error.
+   */
+  pairs2(
+    p: number,
+    a: number,
+    b: number,
+    count: number,
+    max: number,
+    row: (x: number, y: number) => void,
+  ): number {
+    const c = this.c;
+    c._sqlite3_reset(p);
+    if (count > 0) c._sqlite3_bind_double(p, 1, a);
+    if (count > 1) c._sqlite3_bind_double(p, 2, b);
+    let n = 0;
+    try {
+      for (;;) {
+        const rc = c._sqlite3_step(p);
+        if (rc === SQLITE_DONE) return n;
+        if (rc !== SQLITE_ROW) return -1;
+        row(c._sqlite3_column_double(p, 0), c._sqlite3_column_double(p, 1));
+        if (++n > max) return n;
+      }
+    } finally {
+      c._sqlite3_reset(p);
+    }
+  }
+
   /** Rows as arrays of numbers/strings/nulls, or undefined on an error. */
   rows(st: Statement, vals: readonly number[], max: number): SqlValue[][] | undefined {
     const p = this.ptr(st);
