@@ -8,5 +8,7 @@ export type {
   ParamRef,
   QueryArg,
   QueryShape,
+  TableInfo,
+  TableParts,
 } from './types.ts';
 export { TYPE_BITS, TYPE_SPAN } from './types.ts';

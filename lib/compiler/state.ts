@@ -11,7 +11,15 @@ export type T =
 
 /** Where an atom reads from. */
 export type Source =
-  | { k: 'edb'; tbl: string; types: (number[] | null)[]; key?: number[]; rows?: number }
+  | {
+      k: 'edb';
+      tbl: string;
+      types: (number[] | null)[];
+      key?: number[];
+      rows?: number;
+      /** A part of a split predicate: column `col` holds `id` in every row (no condition is printed). */
+      fixed?: { col: number; id: number };
+    }
   /** Every known value (of some types): enumerates a variable a negation or comparison must test. */
   | { k: 'vals'; codes: number[] | null }
   | { k: 'tab'; key: string }

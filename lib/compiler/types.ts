@@ -8,6 +8,25 @@ export const TYPE_BITS = 24;
  */
 export const TYPE_SPAN = 2 ** TYPE_BITS;
 
+/** A stored table: per column the type codes it may hold (null: any), key column order, row count. */
+export interface TableInfo {
+  tbl: string;
+  types: (number[] | null)[];
+  key?: number[];
+  rows?: number;
+}
+
+/**
+ * A predicate stored as one table per constant of column `col` (format 3's `has_relation/3`): an atom
+ * whose argument there is a constant reads its part (`other` when no part has it); any other atom reads
+ * the predicate's own table, a view of all parts.
+ */
+export interface TableParts {
+  col: number;
+  byConst: ReadonlyMap<number, TableInfo>;
+  other: TableInfo;
+}
+
 /** What the compiler needs to know about the stored data and the policy. */
 export interface Catalog {
   /** Code of a type name (stable per database; unknown types get codes no stored value has). */
@@ -18,10 +37,7 @@ export interface Catalog {
    * The table of a stored predicate/arity, per column the type codes it may hold (null: any), its
    * primary key column order (default: column order) and its row count (default: unknown).
    */
-  table(
-    pred: string,
-    arity: number,
-  ): { tbl: string; types: (number[] | null)[]; key?: number[]; rows?: number } | undefined;
+  table(pred: string, arity: number): (TableInfo & { parts?: TableParts }) | undefined;
   /** Rules whose head is pred/arity. */
   rules(pred: string, arity: number): readonly Rule[];
   /**

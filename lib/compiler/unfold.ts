@@ -171,12 +171,18 @@ export class Unfolder {
       this.walk(s, goal, chain, from, rest, emit, skip);
       return;
     }
-    const table = this.catalog.table(pred, args.length);
+    const stored = this.catalog.table(pred, args.length);
+    const at = stored?.parts === undefined ? undefined : s.deref(args[stored.parts.col]!);
+    // a predicate stored per constant: a constant argument reads its part (the others read the view)
+    const part = at?.k === 'c' ? stored?.parts?.byConst.get(at.id) : undefined;
+    const table = at?.k === 'c' && stored?.parts !== undefined ? (part ?? stored.parts.other) : stored;
     if (table !== undefined) {
       const s2 = s.clone();
       if (edbTypesFit(s2, args, table.types)) {
+        const fixed =
+          part !== undefined && at?.k === 'c' ? { col: stored!.parts!.col, id: at.id } : undefined;
         s2.atoms.push({
-          src: { k: 'edb', tbl: table.tbl, types: table.types, key: table.key, rows: table.rows },
+          src: { k: 'edb', tbl: table.tbl, types: table.types, key: table.key, rows: table.rows, fixed },
           args,
         });
         this.solve(s2, rest, emit);
@@ -541,6 +547,8 @@ export class Unfolder {
       a.args.forEach((arg, j) => {
         const { expr, tab, codes } = column(a, al, j);
         const t = s.deref(arg);
+        // a split predicate's part holds its constant in every row: nothing to test
+        if (a.src.k === 'edb' && a.src.fixed?.col === j) return;
         if (t.k === 'v') {
           const list = occ.get(t.n) ?? [];
           list.push({ expr, tab, codes });

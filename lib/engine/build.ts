@@ -18,8 +18,13 @@ import {
   writeMeta,
 } from './schema.ts';
 
-/** Snapshot schema version written to `meta.format`. */
-export const DB_FORMAT = '2';
+/**
+ * Snapshot schema version written to `meta.format`. 3: `has_relation/3` is stored as one table per
+ * relation name behind a view of the old name (see `splitRelations`). 2: one table per predicate.
+ */
+export const DB_FORMAT = '3';
+/** Formats this build serves (a database of format 2 is read as it was written). */
+export const READABLE_DB_FORMATS: readonly string[] = ['2', '3'];
 /**
  * Optional parts of the format this build writes (sorted): `presence` (table `presence`, `meta.presence`).
  * A reader that lacks one serves the database without it; one that finds it missing does too.
@@ -64,7 +69,18 @@ function literalAtoms(l: Literal): { pred: string; arity: number; terms: Term[] 
  * Builds a snapshot database: schema, interned facts (the policy's own facts included), indexes,
  * ANALYZE and `meta.policy_sources`. Everything happens in one transaction with journal_mode=MEMORY.
  */
-export function buildDatabase(sql: SqlJsStatic, policy: Policy, facts: Iterable<Fact>): Database {
+/** Options of `buildDatabase`. */
+export interface BuildOptions {
+  /** Store `has_relation/3` as one table per relation name (format 3). Default true; false writes format 2. */
+  splitRelations?: boolean;
+}
+
+export function buildDatabase(
+  sql: SqlJsStatic,
+  policy: Policy,
+  facts: Iterable<Fact>,
+  options: BuildOptions = {},
+): Database {
   const db = new sql.Database();
   try {
     db.exec('PRAGMA journal_mode=MEMORY');
@@ -165,20 +181,25 @@ export function buildDatabase(sql: SqlJsStatic, policy: Policy, facts: Iterable<
     ]);
     db.exec('CREATE INDEX vals_key ON vals(key)'); // rowid (the id) is in every index entry already
     const setTypes = db.prepare('UPDATE preds SET types = ? WHERE tbl = ?');
+    const relations = tables.get('has_relation/3');
+    const split =
+      options.splitRelations !== false && relations !== undefined
+        ? splitRelations(db, relations, policyConstants(policy, 'has_relation', 3, 1).map(intern))
+        : undefined;
     for (const t of tables.values()) {
       t.insert.free();
       const idx = factIndexDdl(t.tbl, t.arity);
-      if (idx !== undefined) db.exec(idx);
+      if (idx !== undefined && t !== split?.table) db.exec(idx);
       setTypes.run([JSON.stringify(t.types.map((s) => [...s].sort((a, b) => a - b))), t.tbl]);
     }
     setTypes.free();
-    writePresence(db, [...tables.values()]);
+    writePresence(db, [...[...tables.values()].filter((t) => t !== split?.table), ...(split?.parts ?? [])]);
     const insType = db.prepare('INSERT INTO types(code, name) VALUES (?, ?)');
     for (const [name, code] of types) insType.run([code, name]);
     insType.free();
     writeMeta(db, 'policy_sources', JSON.stringify(policy.sources));
     writeMeta(db, 'fact_count', String(count));
-    writeMeta(db, 'format', DB_FORMAT);
+    writeMeta(db, 'format', split === undefined && options.splitRelations === false ? '2' : DB_FORMAT);
     db.exec('COMMIT');
     db.exec('ANALYZE');
     // facts arrive in any order, so B-tree pages are part empty: rebuilding packs them (-6% at 1M facts)
@@ -229,12 +250,91 @@ function writePresence(db: Database, tables: TableState[]): void {
   writeMeta(db, 'presence', JSON.stringify(tracked.map((c) => [c.tbl, c.col])));
 }
 
+/** The String constants the policy names at column `col` of pred/arity (its rules and its facts). */
+function policyConstants(policy: Policy, pred: string, arity: number, col: number): Value[] {
+  const out: Value[] = [];
+  for (const a of atomsOf(policy)) {
+    const t = a.pred === pred && a.arity === arity ? a.terms[col] : undefined;
+    if (t?.kind === 'value' && t.value.type === 'String') out.push(t.value);
+  }
+  for (const f of policy.facts) {
+    const v = f.predicate === pred && f.args.length === arity ? f.args[col] : undefined;
+    if (v?.type === 'String') out.push(v);
+  }
+  return out;
+}
+
+const STRING_CODE = PRIMITIVE_CODES.String!;
+
+/** The most relation names `has_relation/3` is split into. */
+const MAX_SPLIT_PARTS = 64;
+
+/**
+ * Format 3: moves the loaded `has_relation/3` rows into one table per relation name, `<tbl>__<k>(a0, a2)`
+ * with `a1` a VIRTUAL generated column holding the name's id (stored nowhere: a quarter of every row and
+ * index entry of the largest table, 7.4 MiB of the 1M-fact GitHub-like image), plus `<tbl>__x`, a plain
+ * table for context facts naming a relation no part has. `<tbl>` becomes a UNION ALL view of them with an
+ * INSTEAD OF INSERT trigger that routes rows by name, so readers of the view (context facts, `getFacts`,
+ * a query whose relation is not a constant) see one relation as before; queries that name the relation
+ * read its part (`meta.parts`, the catalog). Kept as one table when a relation is not a String or there
+ * are more than MAX_SPLIT_PARTS names.
+ */
+function splitRelations(
+  db: Database,
+  t: TableState,
+  named: number[],
+): { table: TableState; parts: TableState[] } | undefined {
+  if ([...t.types[1]!].some((c) => c !== STRING_CODE)) return undefined;
+  const stored = (db.exec(`SELECT DISTINCT a1 FROM ${t.tbl}`)[0]?.values ?? []).map((r) => Number(r[0]));
+  const ids = [...new Set([...stored, ...named])].sort((a, b) => a - b);
+  if (ids.length > MAX_SPLIT_PARTS) return undefined;
+  const staging = `${t.tbl}__load`;
+  db.exec(`ALTER TABLE ${t.tbl} RENAME TO ${staging}`);
+  const parts: TableState[] = [];
+  const meta: [number, string, number[][]][] = [];
+  ids.forEach((id, k) => {
+    const tbl = `${t.tbl}__${k}`;
+    db.exec(
+      `CREATE TABLE ${tbl}(a0 INTEGER NOT NULL, a1 INTEGER GENERATED ALWAYS AS (${id}) VIRTUAL, ` +
+        'a2 INTEGER NOT NULL, PRIMARY KEY(a0, a2)) WITHOUT ROWID',
+    );
+    db.exec(`INSERT INTO ${tbl}(a0, a2) SELECT a0, a2 FROM ${staging} WHERE a1 = ${id} ORDER BY a0, a2`);
+    db.exec(`CREATE INDEX ${tbl}_rev ON ${tbl}(a2, a0)`);
+    const codes = (c: string) =>
+      new Set(
+        (db.exec(`SELECT DISTINCT ${c} / ${TYPE_SPAN} FROM ${tbl}`)[0]?.values ?? []).map((r) =>
+          Number(r[0]),
+        ),
+      );
+    const types = [codes('a0'), new Set([STRING_CODE]), codes('a2')];
+    parts.push({ tbl, arity: 3, insert: t.insert, types });
+    meta.push([id, tbl, types.map((x) => [...x].sort((a, b) => a - b))]);
+  });
+  const other = `${t.tbl}__x`;
+  db.exec(factTableDdl(other, 3, [0, 2, 1]));
+  db.exec(factIndexDdl(other, 3)!);
+  db.exec(`DROP TABLE ${staging}`);
+  const all = [...parts.map((p) => p.tbl), other];
+  db.exec(
+    `CREATE VIEW ${t.tbl}(a0, a1, a2) AS ${all.map((p) => `SELECT a0, a1, a2 FROM ${p}`).join(' UNION ALL ')}`,
+  );
+  const routes = ids.map(
+    (id, k) => `INSERT OR IGNORE INTO ${t.tbl}__${k}(a0, a2) SELECT NEW.a0, NEW.a2 WHERE NEW.a1 = ${id};`,
+  );
+  routes.push(
+    `INSERT OR IGNORE INTO ${other} SELECT NEW.a0, NEW.a1, NEW.a2 WHERE NEW.a1 NOT IN (${ids.join(', ') || 'NULL'});`,
+  );
+  db.exec(`CREATE TRIGGER ${t.tbl}_route INSTEAD OF INSERT ON ${t.tbl} BEGIN ${routes.join(' ')} END`);
+  writeMeta(db, 'parts', JSON.stringify({ [t.tbl]: { col: 1, parts: meta, other } }));
+  return { table: t, parts };
+}
+
 /** Opens a snapshot database from its bytes (the bytes are copied by sql.js). */
 export function openDatabase(sql: SqlJsStatic, bytes: Uint8Array): Database {
   const db = new sql.Database(bytes);
   try {
     const res = db.exec("SELECT value FROM meta WHERE key = 'format'");
-    if (String(res[0]?.values[0]?.[0]) !== DB_FORMAT) {
+    if (!READABLE_DB_FORMATS.includes(String(res[0]?.values[0]?.[0]))) {
       throw new DomainError(
         'snapshot-unsupported',
         `unsupported database format ${String(res[0]?.values[0]?.[0])}`,

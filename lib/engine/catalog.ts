@@ -1,7 +1,7 @@
-import type { Catalog } from '../compiler/index.ts';
+import type { Catalog, TableInfo, TableParts } from '../compiler/index.ts';
 import type { Policy, Rule, Value } from '../polar/ast.ts';
 import type { Interner } from './intern.ts';
-import type { PredInfo } from './schema.ts';
+import type { PartInfo, PredInfo, SplitInfo } from './schema.ts';
 
 /** Extra column types a request's context facts bring, keyed `pred/arity`. */
 export type ContextTypes = Map<string, Set<number>[]>;
@@ -17,6 +17,7 @@ export class EngineCatalog implements Catalog {
     preds: PredInfo[],
     private readonly context?: ContextTypes,
     private readonly presence: ReadonlyMap<string, ReadonlyMap<number, number>> = new Map(),
+    private readonly parts: ReadonlyMap<string, SplitInfo> = new Map(),
   ) {
     for (const r of policy.rules) {
       const k = `${r.head.pred}/${r.head.args.length}`;
@@ -50,20 +51,29 @@ export class EngineCatalog implements Catalog {
     return this.interner.constId(v);
   }
 
-  table(
-    pred: string,
-    arity: number,
-  ): { tbl: string; types: (number[] | null)[]; key: number[]; rows: number } | undefined {
+  table(pred: string, arity: number): (TableInfo & { parts?: TableParts }) | undefined {
     const p = this.preds.get(`${pred}/${arity}`);
     if (p === undefined) return undefined;
     const extra = this.context?.get(`${pred}/${arity}`);
-    const types = p.types.map((codes, i) => {
-      const more = extra?.[i];
-      return more === undefined ? codes : [...new Set([...codes, ...more])].sort((a, b) => a - b);
-    });
+    const widen = (stored: number[][]) =>
+      stored.map((codes, i) => {
+        const more = extra?.[i];
+        return more === undefined ? codes : [...new Set([...codes, ...more])].sort((a, b) => a - b);
+      });
+    const types = widen(p.types);
     // an empty stored table (and no context rows) can never match
     if (types.some((t) => t.length === 0)) return undefined;
-    return { tbl: p.tbl, types, key: p.key, rows: p.rows };
+    const split = this.parts.get(p.tbl);
+    if (split === undefined) return { tbl: p.tbl, types, key: p.key, rows: p.rows };
+    // a part's primary key is its stored columns (the split column is generated); an empty part never matches
+    const part = (x: PartInfo, key: number[]): TableInfo => {
+      const t = widen(x.types);
+      return { tbl: x.tbl, types: t.some((c) => c.length === 0) ? t.map(() => []) : t, key, rows: x.rows };
+    };
+    const stored = [...Array(arity).keys()].filter((i) => i !== split.col);
+    const byConst = new Map([...split.byConst].map(([id, x]) => [id, part(x, stored)]));
+    const parts: TableParts = { col: split.col, byConst, other: part(split.other, [...stored, split.col]) };
+    return { tbl: p.tbl, types, key: p.key, rows: p.rows, parts };
   }
 
   /** Presence bit of a stored column; none with context facts (their rows are not recorded). */

@@ -7,7 +7,7 @@ import { type Bindings, PreparedQuery } from './exec.ts';
 import { canonicalKey, decodeKey, Interner, isWildcard } from './intern.ts';
 import { RawApi } from './raw.ts';
 import { ContextWriter, type RequestScope } from './request.ts';
-import { ID_LIMIT, readMeta, readPreds, readPresence, readTypes, TYPE_SPAN } from './schema.ts';
+import { ID_LIMIT, readMeta, readParts, readPreds, readPresence, readTypes, TYPE_SPAN } from './schema.ts';
 import {
   allowShape,
   checkShape,
@@ -194,7 +194,14 @@ export class SqlEngine implements Engine {
     this.raw = RawApi.detect(sql, db);
     const presence = readPresence(db);
     this.interner = new Interner(db, readTypes(db), { presence: presence.size > 0 });
-    this.catalog = new EngineCatalog(this.interner, policy, readPreds(db), undefined, presence);
+    this.catalog = new EngineCatalog(
+      this.interner,
+      policy,
+      readPreds(db),
+      undefined,
+      presence,
+      readParts(db),
+    );
     this.ctx = new ContextWriter(db, this.interner, this.limits.maxContextFacts);
     openEngines += 1;
   }

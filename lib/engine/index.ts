@@ -1,4 +1,4 @@
-export { buildDatabase, DB_FEATURES, DB_FORMAT, openDatabase } from './build.ts';
+export { buildDatabase, DB_FEATURES, DB_FORMAT, openDatabase, READABLE_DB_FORMATS } from './build.ts';
 export {
   createEngine,
   DEFAULT_LIMITS,

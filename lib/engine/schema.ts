@@ -137,6 +137,50 @@ export function readPresence(db: Database): Map<string, Map<number, number>> {
   return out;
 }
 
+/** One part of a split predicate: its table, per column the type codes seen, rows as ANALYZE counted. */
+export interface PartInfo {
+  tbl: string;
+  types: number[][];
+  rows: number;
+}
+
+/** A split predicate's parts (`meta.parts`, format 3), by the table name of the predicate (a view). */
+export interface SplitInfo {
+  col: number;
+  byConst: Map<number, PartInfo>;
+  other: PartInfo;
+}
+
+/** Reads `meta.parts`: empty for a database that stores every predicate in one table. */
+export function readParts(db: Database): Map<string, SplitInfo> {
+  const out = new Map<string, SplitInfo>();
+  const raw = readMeta(db, 'parts');
+  if (raw === undefined) return out;
+  const rows = new Map<string, number>();
+  try {
+    for (const row of db.exec('SELECT tbl, stat FROM sqlite_stat1')[0]?.values ?? []) {
+      const n = Number(String(row[1]).split(' ')[0]);
+      rows.set(String(row[0]), Math.max(rows.get(String(row[0])) ?? 0, Number.isFinite(n) ? n : 0));
+    }
+  } catch {
+    // not analyzed: no counts
+  }
+  const spec = JSON.parse(raw) as Record<
+    string,
+    { col: number; parts: [number, string, number[][]][]; other: string }
+  >;
+  for (const [tbl, sp] of Object.entries(spec)) {
+    const byConst = new Map<number, PartInfo>();
+    for (const [id, part, types] of sp.parts)
+      byConst.set(id, { tbl: part, types, rows: rows.get(part) ?? 0 });
+    // the part for names no stored fact has holds context facts only: any type may come
+    const arity = sp.parts[0]?.[2].length ?? 3;
+    const other = { tbl: sp.other, types: Array.from({ length: arity }, () => []), rows: 0 };
+    out.set(tbl, { col: sp.col, byConst, other });
+  }
+  return out;
+}
+
 /** Reads the `types` table as name -> code. */
 export function readTypes(db: Database): Map<string, number> {
   const out = new Map<string, number>();

@@ -1,9 +1,9 @@
 import type { Database, SqlJsStatic } from 'sql.js';
 import {
   createEngine,
-  DB_FORMAT,
   type Engine,
   type EngineOptions,
+  READABLE_DB_FORMATS,
   readMeta,
   readPolicySources,
 } from '../engine/index.ts';
@@ -100,10 +100,10 @@ function engineFromDatabase(
     // Without it every statement re-reads the schema and takes a lock: several times slower on sql.js.
     db.exec('PRAGMA locking_mode=EXCLUSIVE');
     const format = readMeta(db, 'format');
-    if (format !== DB_FORMAT) {
+    if (format === undefined || !READABLE_DB_FORMATS.includes(format)) {
       throw new DomainError(
         'snapshot-unsupported',
-        `snapshot ${manifest.id} has database format ${String(format)}; this build reads ${DB_FORMAT}`,
+        `snapshot ${manifest.id} has database format ${String(format)}; this build reads ${READABLE_DB_FORMATS.join(' and ')}`,
       );
     }
     let policy: Policy;
