@@ -321,9 +321,9 @@ function splitRelations(
   const routes = ids.map(
     (id, k) => `INSERT OR IGNORE INTO ${t.tbl}__${k}(a0, a2) SELECT NEW.a0, NEW.a2 WHERE NEW.a1 = ${id};`,
   );
-  routes.push(
-    `INSERT OR IGNORE INTO ${other} SELECT NEW.a0, NEW.a1, NEW.a2 WHERE NEW.a1 NOT IN (${ids.join(', ') || 'NULL'});`,
-  );
+  // (NOT IN over no names would be NOT IN (NULL), which holds for nothing)
+  const elsewhere = ids.length === 0 ? '' : ` WHERE NEW.a1 NOT IN (${ids.join(', ')})`;
+  routes.push(`INSERT OR IGNORE INTO ${other} SELECT NEW.a0, NEW.a1, NEW.a2${elsewhere};`);
   db.exec(`CREATE TRIGGER ${t.tbl}_route INSTEAD OF INSERT ON ${t.tbl} BEGIN ${routes.join(' ')} END`);
   writeMeta(db, 'parts', JSON.stringify({ [t.tbl]: { col: 1, parts: meta, other } }));
   return { table: t, parts };

@@ -86,12 +86,8 @@ export interface PredInfo {
   rows: number;
 }
 
-/** Reads the `preds` table. */
-export function readPreds(db: Database): PredInfo[] {
-  const out: PredInfo[] = [];
-  const ddl = new Map<string, string>();
-  for (const row of db.exec("SELECT name, sql FROM sqlite_schema WHERE type = 'table'")[0]?.values ?? [])
-    ddl.set(String(row[0]), String(row[1]));
+/** Rows per table, as ANALYZE counted them (none when not analyzed). */
+function tableRows(db: Database): Map<string, number> {
   const rows = new Map<string, number>();
   try {
     for (const row of db.exec('SELECT tbl, stat FROM sqlite_stat1')[0]?.values ?? []) {
@@ -101,6 +97,16 @@ export function readPreds(db: Database): PredInfo[] {
   } catch {
     // not analyzed: no counts
   }
+  return rows;
+}
+
+/** Reads the `preds` table. */
+export function readPreds(db: Database): PredInfo[] {
+  const out: PredInfo[] = [];
+  const ddl = new Map<string, string>();
+  for (const row of db.exec("SELECT name, sql FROM sqlite_schema WHERE type = 'table'")[0]?.values ?? [])
+    ddl.set(String(row[0]), String(row[1]));
+  const rows = tableRows(db);
   const res = db.exec('SELECT name, arity, tbl, types FROM preds ORDER BY name, arity');
   for (const row of res[0]?.values ?? []) {
     const arity = Number(row[1]);
@@ -156,15 +162,7 @@ export function readParts(db: Database): Map<string, SplitInfo> {
   const out = new Map<string, SplitInfo>();
   const raw = readMeta(db, 'parts');
   if (raw === undefined) return out;
-  const rows = new Map<string, number>();
-  try {
-    for (const row of db.exec('SELECT tbl, stat FROM sqlite_stat1')[0]?.values ?? []) {
-      const n = Number(String(row[1]).split(' ')[0]);
-      rows.set(String(row[0]), Math.max(rows.get(String(row[0])) ?? 0, Number.isFinite(n) ? n : 0));
-    }
-  } catch {
-    // not analyzed: no counts
-  }
+  const rows = tableRows(db);
   const spec = JSON.parse(raw) as Record<
     string,
     { col: number; parts: [number, string, number[][]][]; other: string }

@@ -192,4 +192,36 @@ describe('has_relation split per relation name (format 3)', () => {
       one.close();
     }
   });
+
+  it('routes context facts when no fact and no rule names a relation (every name goes to the spare part)', () => {
+    const policy = parsePolicy([
+      {
+        filename: 'v.polar',
+        src: `actor User {}
+resource Doc { permissions = ["read"]; }
+has_permission(u: User, "read", d: Doc) if has_relation(d, name, u) and name = "owner";
+`,
+      },
+    ]);
+    const db = buildDatabase(sql, policy, [
+      { predicate: 'has_role', args: [v('User', 'ann'), S('x'), v('Doc', 'd0')] },
+    ]);
+    const engine = createEngine(sql, db, policy);
+    try {
+      expect(JSON.parse(readMeta(db, 'parts')!).f_has_relation_3.parts).toEqual([]);
+      const req = (name: string) => ({
+        actor: v('User', 'ann'),
+        action: 'read',
+        resource: v('Doc', 'd1'),
+        contextFacts: [rel(v('Doc', 'd1'), name, v('User', 'ann'))],
+      });
+      expect(engine.authorize(req('owner'))).toBe(true);
+      expect(engine.authorize(req('viewer'))).toBe(false);
+      expect(engine.authorize({ actor: v('User', 'ann'), action: 'read', resource: v('Doc', 'd1') })).toBe(
+        false,
+      );
+    } finally {
+      engine.close();
+    }
+  });
 });
