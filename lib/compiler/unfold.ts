@@ -176,11 +176,11 @@ export class Unfolder {
     // a predicate stored per constant: a constant argument reads its part (the others read the view)
     const part = at?.k === 'c' ? stored?.parts?.byConst.get(at.id) : undefined;
     const table = at?.k === 'c' && stored?.parts !== undefined ? (part ?? stored.parts.other) : stored;
+    // a part holds its constant in every row (no test on it is printed)
+    const fixed = part !== undefined && at?.k === 'c' ? { col: stored!.parts!.col, id: at.id } : undefined;
     if (table !== undefined) {
       const s2 = s.clone();
       if (edbTypesFit(s2, args, table.types)) {
-        const fixed =
-          part !== undefined && at?.k === 'c' ? { col: stored!.parts!.col, id: at.id } : undefined;
         s2.atoms.push({
           src: { k: 'edb', tbl: table.tbl, types: table.types, key: table.key, rows: table.rows, fixed },
           args,

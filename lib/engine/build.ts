@@ -199,7 +199,7 @@ export function buildDatabase(
     insType.free();
     writeMeta(db, 'policy_sources', JSON.stringify(policy.sources));
     writeMeta(db, 'fact_count', String(count));
-    writeMeta(db, 'format', split === undefined && options.splitRelations === false ? '2' : DB_FORMAT);
+    writeMeta(db, 'format', options.splitRelations === false ? '2' : DB_FORMAT);
     db.exec('COMMIT');
     db.exec('ANALYZE');
     // facts arrive in any order, so B-tree pages are part empty: rebuilding packs them (-6% at 1M facts)

@@ -281,9 +281,14 @@ export class SqlEngine implements Engine {
     actorType: string,
     action: string,
     resourceType: string,
+    present?: readonly number[],
   ): PreparedQuery {
-    return this.prepared(scope, `${actorType}\u0000${action}\u0000${resourceType}`, 'exists', () =>
-      allowShape(actorType, action, resourceType),
+    return this.prepared(
+      scope,
+      `${actorType}\u0000${action}\u0000${resourceType}`,
+      'exists',
+      () => allowShape(actorType, action, resourceType),
+      present,
     );
   }
 
@@ -378,8 +383,6 @@ export class SqlEngine implements Engine {
     let v = byType.get(resource.type);
     if (v === undefined) {
       const { scope } = this.ctx.scope(this.catalog, undefined);
-      const key = `${actor.type}\u0000${action}\u0000${resource.type}`;
-      const shape = () => allowShape(actor.type, action, resource.type);
       const full = this.allowQuery(scope, actor.type, action, resource.type);
       const [use0 = 0, use1 = 0] = full.compiled.presence;
       v = {
@@ -387,7 +390,7 @@ export class SqlEngine implements Engine {
         use0,
         use1,
         by: new Map(),
-        make: (present) => this.prepared(scope, key, 'exists', shape, present),
+        make: (present) => this.allowQuery(scope, actor.type, action, resource.type, present),
       };
       byType.set(resource.type, v);
     }
@@ -593,16 +596,7 @@ export class SqlEngine implements Engine {
         return action === undefined ? [] : [{ id: id!, action }];
       })
       .sort((x, y) => (x.action < y.action ? -1 : x.action > y.action ? 1 : 0))
-      .map((c) => ({
-        ...c,
-        exists: this.prepared(
-          scope,
-          `${actorType}\u0000${c.action}\u0000${resourceType}`,
-          'exists',
-          () => allowShape(actorType, c.action, resourceType),
-          present,
-        ),
-      }));
+      .map((c) => ({ ...c, exists: this.allowQuery(scope, actorType, c.action, resourceType, present) }));
     const byChecks = (b: Bindings) => {
       const out: string[] = [];
       for (const c of checks) {
