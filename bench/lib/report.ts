@@ -94,7 +94,7 @@ export function sizeTable(r: SizeResult): string {
       out.push(
         row([
           'engine',
-          `list ${what}: the call with the most ids (${l.maxIds.toLocaleString('en-US')})`,
+          `list ${what}: the call with the most ids (${l.maxIds.toLocaleString('en-US')})${l.maxIdsFirstUs === undefined ? '' : ', median of 5'}`,
           us(l.maxIdsUs),
           full ? `10,000 ids < 10 ms${at1M}` : '',
           full ? verdict(l.maxIdsUs < 10_000) : '',

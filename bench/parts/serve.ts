@@ -79,10 +79,16 @@ const peerReqs: AuthorizeRequest[] = peerChecks.map((c) => ({
 }));
 writeFileSync(join(o.work!, 'peer-answers.json'), JSON.stringify(peerReqs.map((r) => engine.authorize(r))));
 
-// Compile every statement shape before timing (first use prepares and caches it).
+// Compile every statement shape before timing (first use prepares and caches it). A list statement is
+// compiled per combination of the actor's presence bits, so every list call timed below runs once first.
+const users = checks.filter((c) => /^u\d+$/.test(c.actor.id)).map((c) => c.actor);
+const listRepoCall = (i: number) =>
+  engine.list({ actor: users[i]!, action: 'read', resourceType: 'Repository' });
+const listIssueCall = (i: number) =>
+  engine.list({ actor: users[i + 50]!, action: 'read', resourceType: 'Issue', limit: 10_000 });
 for (let i = 0; i < 200; i++) engine.actions({ actor: checks[i]!.actor, resource: checks[i]!.resource });
-for (const t of ['Repository', 'Issue'])
-  engine.list({ actor: checks[1]!.actor, action: 'read', resourceType: t, limit: 10 });
+for (let i = 0; i < 50; i++) listRepoCall(i);
+for (let i = 0; i < 10; i++) listIssueCall(i);
 
 // Interleaved rounds so that load from other processes hits every figure alike.
 const floor: number[] = [];
@@ -110,38 +116,25 @@ for (let round = 0; round < 3; round++) {
 }
 point.free();
 
-const users = checks.filter((c) => /^u\d+$/.test(c.actor.id)).map((c) => c.actor);
 const repoIdCounts: number[] = [];
-const listRepo = timeEach(
-  50,
-  (i) => {
-    repoIdCounts.push(
-      engine.list({ actor: users[i]!, action: 'read', resourceType: 'Repository' }).results.length,
-    );
-  },
-  BUDGET / 3,
-);
+const listRepo = timeEach(50, (i) => repoIdCounts.push(listRepoCall(i).results.length), BUDGET / 3);
 const issueIdCounts: number[] = [];
-const listIssue = timeEach(
-  10,
-  (i) => {
-    issueIdCounts.push(
-      engine.list({ actor: users[i + 50]!, action: 'read', resourceType: 'Issue', limit: 10_000 }).results
-        .length,
-    );
-  },
-  BUDGET / 3,
-);
-/** Mean ids per call, and the ids and time of the call that returned the most (e.g. a global admin's full page). */
-const largest = (us: number[], counts: number[]) => {
+const listIssue = timeEach(10, (i) => issueIdCounts.push(listIssueCall(i).results.length), BUDGET / 3);
+/**
+ * Mean ids per call, and the ids of the call that returned the most (e.g. a global admin's full page) with
+ * the median of 5 more timings of it (one timing of one call is at the mercy of a scheduler hiccup).
+ */
+const largest = (us: number[], counts: number[], call: (i: number) => unknown) => {
   let k = 0;
   counts.forEach((c, i) => {
     if (c > counts[k]!) k = i;
   });
+  const again = timeEach(5, () => call(k)).sort((a, b) => a - b);
   return {
     meanIds: counts.reduce((a, b) => a + b, 0) / counts.length,
     maxIds: counts[k] ?? 0,
-    maxIdsUs: us[k] ?? 0,
+    maxIdsUs: again[2] ?? 0,
+    maxIdsFirstUs: us[k] ?? 0,
   };
 };
 const repos = checks.filter((c) => c.resource.type === 'Repository').map((c) => c.resource.id);
@@ -171,8 +164,8 @@ emitResult({
   authorizeByType: Object.fromEntries(Object.entries(byType).map(([t, xs]) => [t, latency(xs)])),
   authorizePeerSubset: latency(peerSubset),
   actions: latency(actions),
-  listRepository: { ...latency(listRepo), ...largest(listRepo, repoIdCounts) },
-  listIssuePage: { ...latency(listIssue), ...largest(listIssue, issueIdCounts) },
+  listRepository: { ...latency(listRepo), ...largest(listRepo, repoIdCounts, listRepoCall) },
+  listIssuePage: { ...latency(listIssue), ...largest(listIssue, issueIdCounts, listIssueCall) },
   query: latency(query),
   rssAfterMiB: rssAfterGcMiB(),
   facts: engine.factCount(),
