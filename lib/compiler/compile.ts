@@ -278,7 +278,13 @@ function print(
     body =
       root.length === 0
         ? `SELECT ${Array.from({ length: n }, (_, i) => `NULL AS o${i}`).join(', ')} WHERE 0`
-        : distinctArms(merged.map((c) => (o.ordered ? seekOutput(c) : c)).map(guarded));
+        : o.ordered
+          ? unionArms(
+              merged.map((c) => selectSql(guarded(seekOutput(c)))),
+              0,
+              'UNION ALL',
+            )
+          : distinctArms(merged.map(guarded));
     const consts = merged.map((c) => ({
       parts: c,
       outs: c.cols.map((col) => Number(/^(\d+) AS o\d+$/.exec(col)?.[1] ?? Number.NaN)),
@@ -348,15 +354,16 @@ const MAX_ARMS = 400;
  * Joins SELECTs with UNION, folding runs of arms into sub-selects when there are too many for one compound
  * SELECT; the last `keepTop` arms (those reading a recursive CTE) must stay at the top level.
  */
-export function unionArms(parts: string[], keepTop = 0): string {
-  if (parts.length <= MAX_ARMS) return parts.join('\nUNION\n');
+export function unionArms(parts: string[], keepTop = 0, op: 'UNION' | 'UNION ALL' = 'UNION'): string {
+  const sep = `\n${op}\n`;
+  if (parts.length <= MAX_ARMS) return parts.join(sep);
   const head = parts.slice(0, parts.length - keepTop);
   const chunks: string[] = [];
   for (let i = 0; i < head.length; i += MAX_ARMS) {
-    chunks.push(`SELECT * FROM (${head.slice(i, i + MAX_ARMS).join('\nUNION\n')})`);
+    chunks.push(`SELECT * FROM (${head.slice(i, i + MAX_ARMS).join(sep)})`);
   }
-  const folded = chunks.length > MAX_ARMS ? [`SELECT * FROM (${unionArms(chunks)})`] : chunks;
-  return [...folded, ...parts.slice(parts.length - keepTop)].join('\nUNION\n');
+  const folded = chunks.length > MAX_ARMS ? [`SELECT * FROM (${unionArms(chunks, 0, op)})`] : chunks;
+  return [...folded, ...parts.slice(parts.length - keepTop)].join(sep);
 }
 
 /**

@@ -62,6 +62,57 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxFacts: 10_000,
   maxContextFacts: 10_000,
 };
+/**
+ * Up to `need` rows `[id, key]` of a list statement after id `after`, in id order, each id once (its arms
+ * are a UNION ALL: repeats are adjacent). Reads on after the last id while repeats leave it short.
+ */
+function distinctRows(q: PreparedQuery, b: Bindings, after: number, need: number): SqlValue[][] {
+  const out: SqlValue[][] = [];
+  let from = after;
+  for (;;) {
+    const want = need - out.length;
+    const rows = q.rows({ ...b, extra: [from, 0] }, want, 'stop');
+    for (const r of rows) {
+      if (out.length > 0 && Number(out[out.length - 1]![0]) === Number(r[0])) continue;
+      out.push(r);
+      if (out.length === need) return out;
+    }
+    // fewer rows than asked for: there are no more
+    if (rows.length <= want) return out;
+    from = Number(rows[rows.length - 1]![0]);
+  }
+}
+
+const UTF8 = new TextDecoder();
+
+/**
+ * The keys of up to `need` ids after `after` from a `list-keys` statement, in id order. Repeats (adjacent,
+ * and one key is one id within a type) are dropped; it reads a few rows more than `need` so that a repeat
+ * rarely costs a second run (about 1 ms for a global admin's page), and reads on after the last id while
+ * repeats leave it short. Undefined when the row path must answer: an id has no stored key (a wildcard, a
+ * temporary id) or a key is not valid UTF-8 (the row path decodes those as sql.js does).
+ */
+function pageKeys(kq: PreparedQuery, b: Bindings, after: number, need: number): string[] | undefined {
+  const keys: string[] = [];
+  let from = after;
+  for (;;) {
+    const want = need - keys.length;
+    const ask = want + (want >> 5) + 8;
+    const row = kq.firstRow({ ...b, extra: [from, ask] });
+    const n = Number(row?.[0] ?? 0);
+    if (row === null || n === 0) return keys;
+    if (Number(row[2]) !== 0 || !(row[3] instanceof Uint8Array)) return undefined;
+    const text = UTF8.decode(row[3]);
+    if (text.includes('\uFFFD')) return undefined;
+    const chunk = text.split('\u0000');
+    if (chunk.length !== n) return undefined;
+    for (const k of chunk) if (keys.length === 0 || keys[keys.length - 1] !== k) keys.push(k);
+    // fewer rows than asked for: there are no more
+    if (n < ask || keys.length >= need) return keys.length > need ? keys.slice(0, need) : keys;
+    from = Number(row[1]);
+  }
+}
+
 /** Default page size of `list`. */
 export const LIST_PAGE_SIZE = 10_000;
 
@@ -259,8 +310,10 @@ export class SqlEngine implements Engine {
     wrap: Wrap,
     present: readonly number[] | undefined,
   ): PreparedQuery | undefined {
-    if (wrap !== 'keyed' && wrap !== 'residual-test' && wrap !== 'residual') return undefined;
-    const compiled = this.statements.get(`rows|${key}|${scope.sig}${presentKey(present)}`)?.compiled;
+    if (wrap !== 'keyed' && wrap !== 'residual-test' && wrap !== 'residual' && wrap !== 'list-keys')
+      return undefined;
+    const from = wrap === 'list-keys' ? 'list' : 'rows';
+    const compiled = this.statements.get(`${from}|${key}|${scope.sig}${presentKey(present)}`)?.compiled;
     if (compiled === undefined || compiled.fixpoint.length > 0) return undefined;
     try {
       return new PreparedQuery(
@@ -303,8 +356,8 @@ export class SqlEngine implements Engine {
     const c = compileQuery(shape, scope.catalog, {
       mode: wrap === 'exists' ? 'exists' : 'rows',
       maxCqs: this.options.maxCqs ?? 4096,
-      extraParams: wrap === 'list' ? 1 : 0,
-      ordered: wrap === 'list',
+      extraParams: wrap === 'list' || wrap === 'list-keys' ? 2 : 0,
+      ordered: wrap === 'list' || wrap === 'list-keys',
       tempPrefix: `q${this.tempSeq++}`,
       forceNaive,
       recursivePatterns: scope.sig === '' ? this.recursivePatterns : undefined,
@@ -436,6 +489,7 @@ export class SqlEngine implements Engine {
       params: [req.actor.type],
       outputs: ['r'],
     });
+    let present: number[] | undefined;
     let q = this.prepared(scope, key, 'list', shape);
     const use = q.compiled.presence[0] ?? 0;
     if (scope.sig === '' && use !== 0) {
@@ -445,10 +499,12 @@ export class SqlEngine implements Engine {
       if (seen.has(bits) || seen.size < MAX_VARIANTS) {
         seen.add(bits);
         this.listVariants.set(key, seen);
-        q = this.prepared(scope, key, 'list', shape, [bits]);
+        present = [bits];
+        q = this.prepared(scope, key, 'list', shape, present);
       }
     }
-    const b = this.bindings(scope, [req.actor], [after]);
+    // extra parameters: the id the page starts after, and the rows the keys statement reads
+    const b = this.bindings(scope, [req.actor], [after, 0]);
     // a wildcard narrowed by a negation or comparison was listed as known values: it is "*" only
     // when a never-seen id qualifies and so does every known id
     const probe =
@@ -465,9 +521,9 @@ export class SqlEngine implements Engine {
         : this.interner.requestId({ type: req.resourceType, id: '\u0000unknown' }, scope.temps);
     const everything = (): boolean => {
       if (probe === undefined || Number(probe.q.first(probe.b)) !== 1) return false;
-      const all = q
-        .rows(b, this.limits.maxResults, 'stop')
-        .filter((r) => !isWildcard(Number(r[0])) && Number(r[0]) !== probeId);
+      const all = distinctRows(q, b, -1, this.limits.maxResults + 1).filter(
+        (r) => !isWildcard(Number(r[0])) && Number(r[0]) !== probeId,
+      );
       const code = this.interner.typeCode(req.resourceType);
       const known = this.db.exec('SELECT count(*) FROM vals WHERE id BETWEEN ? AND ? AND id != ?', [
         code * TYPE_SPAN + 1,
@@ -476,33 +532,48 @@ export class SqlEngine implements Engine {
       ])[0]?.values[0]?.[0];
       return all.length === Number(known);
     };
-    // one row more than "is there a next page" needs: the probe's row, if read, is dropped below
-    const rows = this.ctx
-      .run(scope, ctx, () => (everything() ? [[0]] : q.rows(b, page + 1, 'stop')))
-      .filter((r) => Number(r[0]) !== probeId);
-    const results: string[] = [];
-    let last = after;
-    const n = Math.min(rows.length, page);
-    let wild = false;
-    for (let i = 0; i < n; i++) {
-      const row = rows[i]!;
-      const id = Number(row[0]);
-      last = id;
-      if (isWildcard(id)) {
-        wild = true;
-        continue;
+    return this.ctx.run(scope, ctx, (): ListResult => {
+      if (everything()) return { results: ['*'], nextPageToken: null };
+      // stored ids only (no context facts, no wildcard): the page's keys in one string
+      if (scope.sig === '' && q.compiled.fixpoint.length === 0) {
+        const keys = pageKeys(this.prepared(scope, key, 'list-keys', shape, present), b, after, page + 1);
+        const more = keys !== undefined && keys.length > page;
+        // the next page starts after the last id returned
+        const last = more
+          ? this.interner.find({ type: req.resourceType, id: decodeKey(keys[page - 1]!) })
+          : -1;
+        if (keys !== undefined && last !== undefined) {
+          return {
+            results: (more ? keys.slice(0, page) : keys).map(decodeKey),
+            nextPageToken: more ? encodeToken(last) : null,
+          };
+        }
       }
-      // list answers ids only: a stored id's key is its id (decoded), no value object needed
-      const key = row[1];
-      if (typeof key === 'string') results.push(decodeKey(key));
-      else {
-        const v = this.decode(scope, id, key ?? null);
-        if (v !== null) results.push(v.id);
+      // one row more than "is there a next page" needs: the probe's row, if read, is dropped below
+      const rows = distinctRows(q, b, after, page + 2).filter((r) => Number(r[0]) !== probeId);
+      const results: string[] = [];
+      let last = after;
+      const n = Math.min(rows.length, page);
+      let wild = false;
+      for (let i = 0; i < n; i++) {
+        const row = rows[i]!;
+        const id = Number(row[0]);
+        last = id;
+        if (isWildcard(id)) {
+          wild = true;
+          continue;
+        }
+        // list answers ids only: a stored id's key is its id (decoded), no value object needed
+        const key = row[1];
+        if (typeof key === 'string') results.push(decodeKey(key));
+        else {
+          const v = this.decode(scope, id, key ?? null);
+          if (v !== null) results.push(v.id);
+        }
       }
-    }
-    if (wild) results.unshift('*');
-    const nextPageToken = rows.length > page ? encodeToken(last) : null;
-    return { results, nextPageToken };
+      if (wild) results.unshift('*');
+      return { results, nextPageToken: rows.length > page ? encodeToken(last) : null };
+    });
   }
 
   actions(req: ActionsRequest): string[] {

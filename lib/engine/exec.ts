@@ -212,6 +212,29 @@ export class PreparedQuery {
     return out;
   }
 
+  /**
+   * Runs the main statement and returns its first row, blobs as bytes (for one-row aggregates); null when
+   * it has none.
+   */
+  firstRow(b: Bindings): SqlValue[] | null {
+    const vals = this.values(b);
+    if (this.compiled.fixpoint.length > 0) this.fixpoint(vals);
+    const use = vals.slice(0, this.mainCount);
+    const nums = this.raw && this.numbers(use);
+    let has = nums ? this.raw!.start(this.main, nums) : undefined;
+    try {
+      // an error on the raw path is reported by the API's own step
+      if (has === undefined) {
+        this.main.bind(use);
+        has = this.main.step();
+      }
+      return has ? this.main.get() : null;
+    } finally {
+      if (this.raw) this.raw.reset(this.main);
+      else this.main.reset();
+    }
+  }
+
   /** Fixpoint steps then the main statement. */
   sql(): string[] {
     return [...this.steps.flat().map((s) => s.getSQL()), this.main.getSQL()];

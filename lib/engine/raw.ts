@@ -80,6 +80,22 @@ export class RawApi {
     for (let i = 0; i < vals.length; i++) this.c._sqlite3_bind_double(p, i + 1, vals[i]!);
   }
 
+  /**
+   * Binds and steps once, leaving the row for the statement's own `get` (blobs as bytes): true on a row,
+   * false when there is none, undefined on an error. The caller resets with `reset`.
+   */
+  start(st: Statement, vals: readonly number[]): boolean | undefined {
+    const p = this.ptr(st);
+    this.bind(p, vals);
+    const rc = this.c._sqlite3_step(p);
+    return rc === SQLITE_ROW ? true : rc === SQLITE_DONE ? false : undefined;
+  }
+
+  /** Resets without clearing the bindings (`Statement.reset` clears them: the re-prepare trap). */
+  reset(st: Statement): void {
+    this.c._sqlite3_reset(this.ptr(st));
+  }
+
   /** Runs to completion; false when SQLite reported an error (the caller retries via the API). */
   run(st: Statement, vals: readonly number[]): boolean {
     const p = this.ptr(st);

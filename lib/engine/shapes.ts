@@ -5,7 +5,7 @@ import { canonicalKey } from './intern.ts';
 import type { ValuePattern } from './types.ts';
 
 /** How a compiled query is wrapped into its final statement. */
-export type Wrap = 'exists' | 'list' | 'rows' | 'keyed' | 'residual-test' | 'residual';
+export type Wrap = 'exists' | 'list' | 'list-keys' | 'rows' | 'keyed' | 'residual-test' | 'residual';
 
 export const P0: QueryArg = { kind: 'param', slot: 0 };
 export const P1: QueryArg = { kind: 'param', slot: 1 };
@@ -25,13 +25,19 @@ export function allowShape(actorType: string, action: string, resourceType: stri
 
 export function wrapSql(c: CompiledQuery, wrap: Wrap): string {
   // no LIMIT ?N: a bound LIMIT makes SQLite plan far worse; the caller stops stepping instead
-  const [after] = c.extra as [string | undefined];
+  const [after, limit] = c.extra as [string | undefined, string | undefined];
   switch (wrap) {
     case 'exists':
       return `${c.with}SELECT ${c.body}`;
     case 'list':
-      // pages in id order (wildcards first): the UNION is already sorted, keys are read for one page only
+      // pages in id order (wildcards first): the UNION ALL is already sorted (repeats adjacent), keys are
+      // read for one page only
       return `${c.with}SELECT r.o0, v.key FROM (SELECT o0 FROM (${c.body}) WHERE o0 > ${after} ORDER BY o0) r LEFT JOIN vals v ON v.id = r.o0 ORDER BY r.o0`;
+    case 'list-keys':
+      // one row for up to `limit` rows of a page: how many, the last id, how many have no key, and the keys
+      // NUL-separated (a stored key never holds NUL) in id order; one string instead of a row each costs
+      // a quarter less for 10,000 ids. `+ 0`: a bare `LIMIT ?N` made a 400-id page take 0.66 ms, not 0.40
+      return `${c.with}SELECT count(*), max(r.o0), count(*) - count(v.key), CAST(group_concat(v.key, char(0)) AS BLOB) FROM (SELECT o0 FROM (${c.body}) WHERE o0 > ${after} ORDER BY o0 LIMIT ${limit} + 0) r LEFT JOIN vals v ON v.id = r.o0`;
     case 'keyed':
       if (c.keyed === undefined) throw new Error('keyed wrap of a query without keyed arms');
       return `${c.with}${c.keyed.body}`;
