@@ -38,6 +38,7 @@ export function compileQuery(shape: QueryShape, catalog: Catalog, options: Compi
     constId: (v) => catalog.constId(v),
     table: (p, n) => (p.startsWith(TABLED_PREFIX) ? undefined : catalog.table(p, n)),
     presenceBit: catalog.presenceBit?.bind(catalog),
+    total: catalog.total?.bind(catalog),
     rules: (p, n) => {
       if (!p.startsWith(TABLED_PREFIX)) return catalog.rules(p, n);
       const r = proxies[Number(p.slice(TABLED_PREFIX.length))];

@@ -45,6 +45,11 @@ export interface Catalog {
    * it (see `presence.ts`); undefined when it does not.
    */
   presenceBit?(tbl: string, col: number): number | undefined;
+  /**
+   * The type codes of which a stored column holds every stored value, when the database records it (see
+   * `implied.ts`); undefined otherwise, and always with context facts.
+   */
+  total?(tbl: string, col: number): ReadonlySet<number> | undefined;
 }
 
 /** One argument of a query atom. */

@@ -1,6 +1,7 @@
 import { DomainError } from '../errors.ts';
 import type { Literal, Rule, Term } from '../polar/ast.ts';
 import { type ChainRule, chainRule, isFilter } from './chain.ts';
+import { keptAtoms } from './implied.ts';
 import { type AtomRef, type CallGoal, type Cond, INTEGER_CODE, State, type T } from './state.ts';
 import type { Catalog } from './types.ts';
 import { splitWildTests, testedVars, type WildColumns } from './wild.ts';
@@ -538,6 +539,8 @@ export class Unfolder {
 
   /** Assigns aliases, collects variable occurrences and unfolds negations as sub-queries. */
   private finish(s: State, outs: T[], depth: number): CQ {
+    const total = this.catalog.total?.bind(this.catalog);
+    if (total !== undefined) s.atoms = keptAtoms(s, outs, total);
     // aliases are numbered per query and nesting depth, so equal queries print equal SQL
     const aliases = s.atoms.map((_, i) => `t${depth}_${i}`);
     const occ: CQ['occ'] = new Map();

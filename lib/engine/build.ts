@@ -29,7 +29,7 @@ export const READABLE_DB_FORMATS: readonly string[] = ['2', '3'];
  * Optional parts of the format this build writes (sorted): `presence` (table `presence`, `meta.presence`).
  * A reader that lacks one serves the database without it; one that finds it missing does too.
  */
-export const DB_FEATURES: readonly string[] = ['presence'];
+export const DB_FEATURES: readonly string[] = ['presence', 'totals'];
 
 interface TableState {
   tbl: string;
@@ -193,7 +193,9 @@ export function buildDatabase(
       setTypes.run([JSON.stringify(t.types.map((s) => [...s].sort((a, b) => a - b))), t.tbl]);
     }
     setTypes.free();
-    writePresence(db, [...[...tables.values()].filter((t) => t !== split?.table), ...(split?.parts ?? [])]);
+    const stored = [...[...tables.values()].filter((t) => t !== split?.table), ...(split?.parts ?? [])];
+    writePresence(db, stored);
+    writeTotals(db, stored);
     const insType = db.prepare('INSERT INTO types(code, name) VALUES (?, ?)');
     for (const [name, code] of types) insType.run([code, name]);
     insType.free();
@@ -248,6 +250,38 @@ function writePresence(db: Database, tables: TableState[]): void {
     );
   });
   writeMeta(db, 'presence', JSON.stringify(tracked.map((c) => [c.tbl, c.col])));
+}
+
+/**
+ * Records the columns that hold every stored value of an entity type: `meta.totals` lists `[table, column,
+ * type code]`. A query atom that only asks whether such a column has a row for a value another stored
+ * column gave it always holds, and the compiler drops it (`lib/compiler/implied.ts`): every Repository an
+ * issue names has an organization, so a global admin's issues need no organization read per issue. Only
+ * columns that lead an index are checked: one seek per value of the type, stopping at the first missing.
+ */
+function writeTotals(db: Database, tables: TableState[]): void {
+  const out: [string, number, number][] = [];
+  for (const t of tables) {
+    const leads = new Set(
+      (
+        db.exec(
+          'SELECT ii.cid FROM pragma_index_list(?) il, pragma_index_info(il.name) ii WHERE ii.seqno = 0',
+          [t.tbl],
+        )[0]?.values ?? []
+      ).map((r) => Number(r[0])),
+    );
+    for (const i of leads) {
+      for (const code of t.types[i] ?? []) {
+        if (code <= PRIMITIVE_MAX) continue;
+        const missing = db.exec(
+          `SELECT 1 FROM vals v WHERE v.id BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM ${t.tbl} WHERE ${col(i)} = v.id) LIMIT 1`,
+          [code * TYPE_SPAN + 1, (code + 1) * TYPE_SPAN - 1],
+        );
+        if (missing.length === 0) out.push([t.tbl, i, code]);
+      }
+    }
+  }
+  writeMeta(db, 'totals', JSON.stringify(out));
 }
 
 /** The String constants the policy names at column `col` of pred/arity (its rules and its facts). */

@@ -18,6 +18,7 @@ export class EngineCatalog implements Catalog {
     private readonly context?: ContextTypes,
     private readonly presence: ReadonlyMap<string, ReadonlyMap<number, number>> = new Map(),
     private readonly parts: ReadonlyMap<string, SplitInfo> = new Map(),
+    private readonly totals: ReadonlyMap<string, ReadonlyMap<number, ReadonlySet<number>>> = new Map(),
   ) {
     for (const r of policy.rules) {
       const k = `${r.head.pred}/${r.head.args.length}`;
@@ -79,6 +80,11 @@ export class EngineCatalog implements Catalog {
   /** Presence bit of a stored column; none with context facts (their rows are not recorded). */
   presenceBit(tbl: string, col: number): number | undefined {
     return this.context === undefined ? this.presence.get(tbl)?.get(col) : undefined;
+  }
+
+  /** The types of which a stored column holds every stored value; none with context facts (they add rows). */
+  total(tbl: string, col: number): ReadonlySet<number> | undefined {
+    return this.context === undefined ? this.totals.get(tbl)?.get(col) : undefined;
   }
 
   rules(pred: string, arity: number): readonly Rule[] {

@@ -7,7 +7,16 @@ import { type Bindings, PreparedQuery } from './exec.ts';
 import { canonicalKey, decodeKey, Interner, isWildcard } from './intern.ts';
 import { RawApi } from './raw.ts';
 import { ContextWriter, type RequestScope } from './request.ts';
-import { ID_LIMIT, readMeta, readParts, readPreds, readPresence, readTypes, TYPE_SPAN } from './schema.ts';
+import {
+  ID_LIMIT,
+  readMeta,
+  readParts,
+  readPreds,
+  readPresence,
+  readTotals,
+  readTypes,
+  TYPE_SPAN,
+} from './schema.ts';
 import {
   allowShape,
   checkShape,
@@ -252,6 +261,7 @@ export class SqlEngine implements Engine {
       undefined,
       presence,
       readParts(db),
+      readTotals(db),
     );
     this.ctx = new ContextWriter(db, this.interner, this.limits.maxContextFacts);
     openEngines += 1;

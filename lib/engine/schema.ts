@@ -157,6 +157,32 @@ export interface SplitInfo {
   other: PartInfo;
 }
 
+/**
+ * Reads `meta.totals`: table -> column -> the type codes of which it holds every stored value. Empty for
+ * a database built before it was recorded.
+ */
+export function readTotals(db: Database): Map<string, Map<number, Set<number>>> {
+  const out = new Map<string, Map<number, Set<number>>>();
+  let rows: unknown;
+  try {
+    rows = JSON.parse(readMeta(db, 'totals') ?? '[]');
+  } catch {
+    return out; // only an optimization: without it every atom is read
+  }
+  if (!Array.isArray(rows)) return out;
+  for (const r of rows as unknown[]) {
+    if (!Array.isArray(r) || r.length !== 3) continue;
+    const [tbl, c, code] = r as unknown[];
+    if (typeof tbl !== 'string' || !Number.isInteger(c) || !Number.isInteger(code)) continue;
+    const cols = out.get(tbl) ?? new Map<number, Set<number>>();
+    const codes = cols.get(c as number) ?? new Set<number>();
+    codes.add(code as number);
+    cols.set(c as number, codes);
+    out.set(tbl, cols);
+  }
+  return out;
+}
+
 /** Reads `meta.parts`: empty for a database that stores every predicate in one table. */
 export function readParts(db: Database): Map<string, SplitInfo> {
   const out = new Map<string, SplitInfo>();

@@ -122,7 +122,17 @@ describe('sync into a file: store', () => {
     expect(rebuilt).toMatchObject({ published: true, previousId: read.pointer.id });
     const after = await store.readPointer();
     if (after === null || after === 'not-modified') throw new Error('no pointer');
-    expect(after.pointer.manifest.databaseFeatures).toEqual(['presence']);
+    expect(after.pointer.manifest.databaseFeatures).toEqual(['presence', 'totals']);
+    expect((await runSync({ source: openSource(`dir:${src}`), store, sql })).published).toBe(false);
+    // a pointer as the build before total columns wrote it
+    const now = await store.readPointer();
+    if (now === null || now === 'not-modified') throw new Error('no pointer');
+    await store.writePointer(
+      { ...now.pointer, manifest: { ...now.pointer.manifest, databaseFeatures: ['presence'] } },
+      now.etag,
+    );
+    const again = await runSync({ source: openSource(`dir:${src}`), store, sql });
+    expect(again).toMatchObject({ published: true, previousId: now.pointer.id });
     expect((await runSync({ source: openSource(`dir:${src}`), store, sql })).published).toBe(false);
   });
 
