@@ -1,7 +1,7 @@
 import { DomainError } from '../errors.ts';
 import type { Rule, Term } from '../polar/ast.ts';
 import { type Keyed, keyedArms } from './keyed.ts';
-import { presenceUse, prunePresence } from './presence.ts';
+import { presenceBits, presenceUse, prunePresence } from './presence.ts';
 import { type CqParts, mergeCqs, Printer, relationGuards, selectSql } from './print.ts';
 import { State, type T } from './state.ts';
 import type { Catalog, CompiledQuery, CompileOptions, FixpointGroup, QueryArg, QueryShape } from './types.ts';
@@ -38,6 +38,7 @@ export function compileQuery(shape: QueryShape, catalog: Catalog, options: Compi
     constId: (v) => catalog.constId(v),
     table: (p, n) => (p.startsWith(TABLED_PREFIX) ? undefined : catalog.table(p, n)),
     presenceBit: catalog.presenceBit?.bind(catalog),
+    storedBit: catalog.storedBit?.bind(catalog),
     total: catalog.total?.bind(catalog),
     rules: (p, n) => {
       if (!p.startsWith(TABLED_PREFIX)) return catalog.rules(p, n);
@@ -75,11 +76,12 @@ function compileUnfolded(shape: QueryShape, catalog: Catalog, options: CompileOp
         wild = tests;
         continue;
       }
-      const bit = catalog.presenceBit?.bind(catalog);
-      const presence = bit ? presenceUse(root, defs, bit, shape.params.length) : shape.params.map(() => 0);
+      // the presence bit of a tracked column, or for any column the bit every stored value has
+      const bits = presenceBits(catalog);
+      const presence = bits ? presenceUse(root, defs, bits, shape.params.length) : shape.params.map(() => 0);
       const pruned =
-        bit && options.present !== undefined
-          ? prunePresence(root, defs, bit, options.present)
+        bits && options.present !== undefined
+          ? prunePresence(root, defs, bits, options.present)
           : { root, defs };
       return {
         ...print(pruned.root, pruned.defs, u.cqCount, shape, options),

@@ -1,15 +1,32 @@
+import type { Catalog } from './types.ts';
 import type { CQ, TabDef } from './unfold.ts';
 
 /**
  * Presence pruning. A snapshot may record, per stored value, which sparse fact-table columns hold it
  * (`Catalog.presenceBit`). A conjunctive query that reads such a column at a parameter's value can only
  * match when the value is there: for a value that is not, the query is dropped before printing (an
- * actor who is in no group needs no group walk, one who is banned nowhere no ban test). Only sound
- * without context facts, which can add rows the record does not know.
+ * actor who is in no group needs no group walk, one who is banned nowhere no ban test). Every stored
+ * value has one more bit (`Catalog.storedBit`): a value no fact names reads no row of any fact table.
+ * Only sound without context facts, which can add rows the record does not know.
  */
 
-/** Presence bit of a stored column, or undefined when the column is not tracked. */
-export type PresenceBit = (tbl: string, col: number) => number | undefined;
+/**
+ * The presence bits a query reading stored column `col` at a value needs that value to have (the tracked
+ * column's bit, the bit of every stored value); 0 when it needs none.
+ */
+export type PresenceBit = (tbl: string, col: number) => number;
+
+/** The bits of a catalog's snapshot, or undefined when it records none (or the request has context facts). */
+export function presenceBits(catalog: Catalog): PresenceBit | undefined {
+  const stored = catalog.storedBit?.();
+  const column = catalog.presenceBit?.bind(catalog);
+  if (stored === undefined && column === undefined) return undefined;
+  const storedMask = stored === undefined ? 0 : 1 << stored;
+  return (tbl, col) => {
+    const b = column?.(tbl, col);
+    return storedMask | (b === undefined ? 0 : 1 << b);
+  };
+}
 
 /** Every conjunctive query of a compile: the root, the relations', and those under negations. */
 function* allCqs(root: readonly CQ[], defs: ReadonlyMap<string, TabDef>): Generator<CQ> {
@@ -35,8 +52,7 @@ export function presenceUse(
       if (a.src.k !== 'edb') continue;
       for (let i = 0; i < a.args.length; i++) {
         const t = cq.s.deref(a.args[i]!);
-        const b = t.k === 'p' ? bit(a.src.tbl, i) : undefined;
-        if (b !== undefined && t.k === 'p' && t.slot < slots) use[t.slot]! |= 1 << b;
+        if (t.k === 'p' && t.slot < slots) use[t.slot]! |= bit(a.src.tbl, i);
       }
     }
   }
@@ -55,8 +71,8 @@ export function prunePresence(
   present: readonly number[],
 ): { root: CQ[]; defs: Map<string, TabDef> } {
   const absent = (tbl: string, col: number, slot: number): boolean => {
-    const b = bit(tbl, col);
-    return b !== undefined && ((present[slot] ?? 0) & (1 << b)) === 0;
+    const need = bit(tbl, col);
+    return ((present[slot] ?? 0) & need) !== need;
   };
   const dead = (cq: CQ, live: ReadonlySet<string>): boolean =>
     cq.s.atoms.some((a) => {

@@ -46,6 +46,11 @@ export interface Catalog {
    */
   presenceBit?(tbl: string, col: number): number | undefined;
   /**
+   * The presence bit every stored value has, when the values' bits carry it: a value without it is in no
+   * stored fact, so a query reading any stored column at it is dropped. Undefined with context facts.
+   */
+  storedBit?(): number | undefined;
+  /**
    * The type codes of which a stored column holds every stored value, when the database records it (see
    * `implied.ts`); undefined otherwise, and always with context facts.
    */

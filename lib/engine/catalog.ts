@@ -1,7 +1,7 @@
 import type { Catalog, TableInfo, TableParts } from '../compiler/index.ts';
 import type { Policy, Rule, Value } from '../polar/ast.ts';
 import type { Interner } from './intern.ts';
-import type { PartInfo, PredInfo, SplitInfo } from './schema.ts';
+import { type PartInfo, type PredInfo, type SplitInfo, STORED_BIT } from './schema.ts';
 
 /** Extra column types a request's context facts bring, keyed `pred/arity`. */
 export type ContextTypes = Map<string, Set<number>[]>;
@@ -75,6 +75,11 @@ export class EngineCatalog implements Catalog {
     const byConst = new Map([...split.byConst].map(([id, x]) => [id, part(x, stored)]));
     const parts: TableParts = { col: split.col, byConst, other: part(split.other, [...stored, split.col]) };
     return { tbl: p.tbl, types, key: p.key, rows: p.rows, parts };
+  }
+
+  /** The presence bit of every stored value; none with context facts (they may name any value). */
+  storedBit(): number | undefined {
+    return this.context === undefined ? STORED_BIT : undefined;
   }
 
   /** Presence bit of a stored column; none with context facts (their rows are not recorded). */

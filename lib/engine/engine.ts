@@ -162,7 +162,7 @@ function variant<T>(v: Variants<T>, bits0: number, bits1: number): T {
   if (v.use0 === 0 && v.use1 === 0) return v.full;
   const p0 = bits0 & v.use0;
   const p1 = bits1 & v.use1;
-  const k = p0 + p1 * 32768;
+  const k = p0 + p1 * 65536;
   let x = v.by.get(k);
   if (x === undefined) {
     if (v.by.size >= MAX_VARIANTS) return v.full;

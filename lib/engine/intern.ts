@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'sql.js';
 import { DomainError } from '../errors.ts';
 import type { Value } from '../polar/ast.ts';
-import { ID_LIMIT, MAX_TYPE_CODE, TEMP_IDS, TYPE_SPAN } from './schema.ts';
+import { ID_LIMIT, MAX_TYPE_CODE, STORED_BIT, TEMP_IDS, TYPE_SPAN } from './schema.ts';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -142,7 +142,10 @@ export class Interner {
     return e === 0 ? undefined : e % ID_LIMIT;
   }
 
-  /** `id + bits * ID_LIMIT` of a stored value (bits: its presence bits), 0 when no stored fact uses it. */
+  /**
+   * `id + bits * ID_LIMIT` of a value of `vals` (bits: its presence bits and STORED_BIT), 0 for one that is
+   * not there (no stored fact uses it).
+   */
   entry(v: Value): number {
     const key = canonicalKey(v);
     let byKey = this.cache.get(v.type);
@@ -152,7 +155,8 @@ export class Interner {
     this.lookup.bind([key, lo + 1, lo + TYPE_SPAN - 1]);
     const id = this.lookup.step() ? Number(this.lookup.get()[0]) : 0;
     this.lookup.reset();
-    let e = id;
+    // a value of `vals` has STORED_BIT (one that is not can be in no fact table)
+    let e = id === 0 ? 0 : id + 2 ** STORED_BIT * ID_LIMIT;
     if (id !== 0 && this.presence !== undefined) {
       this.presence.bind([id]);
       if (this.presence.step()) e += Number(this.presence.get()[0]) * ID_LIMIT;

@@ -13,8 +13,14 @@ export const TEMP_IDS = 2 ** 20;
 export const MAX_VALUES_PER_TYPE = TYPE_SPAN - TEMP_IDS - 1;
 /** Fixed codes of the primitive types. */
 export const PRIMITIVE_CODES: Readonly<Record<string, number>> = { String: 1, Integer: 2, Boolean: 3 };
-/** The most columns `presence` tracks: bits stay below 2^15, so an id and its bits fit one safe integer. */
+/** The most columns `presence` tracks: with STORED_BIT, bits stay below 2^16, so an id and its bits fit one safe integer. */
 export const MAX_PRESENCE_COLUMNS = 15;
+/**
+ * The presence bit every stored value has (a value of `vals`): a value no stored fact can hold reads no
+ * fact table row, so without context facts the queries that read one at it are dropped. Above the bits of
+ * the tracked columns; `id + bits * ID_LIMIT` stays below 2^53.
+ */
+export const STORED_BIT = MAX_PRESENCE_COLUMNS;
 /** An id and its presence bits in one number: `id + bits * ID_LIMIT` (every id is below it). */
 export const ID_LIMIT = (MAX_TYPE_CODE + 1) * TYPE_SPAN;
 /** Codes up to this one are primitive types. */

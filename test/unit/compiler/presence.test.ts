@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileQuery, type QueryShape } from '../../../lib/compiler/index.ts';
 import { EngineCatalog } from '../../../lib/engine/catalog.ts';
 import { buildDatabase, createEngine, loadSqlJs } from '../../../lib/engine/index.ts';
-import { readPreds, readPresence } from '../../../lib/engine/schema.ts';
+import { readPreds, readPresence, STORED_BIT } from '../../../lib/engine/schema.ts';
 import { type Fact, parsePolicy, type Value } from '../../../lib/polar/index.ts';
 
 // Presence pruning: the snapshot records which sparse columns hold each value, and a compile for values
@@ -92,13 +92,15 @@ describe('presence', () => {
       ]);
       const temps = (engine as unknown as { ctx: { sharedTemps(): never } }).ctx.sharedTemps();
       const bitsOf = (x: Value) => Math.floor(engine.interner.requestEntry(x, temps) / 2 ** 37);
-      expect(bitsOf(v('User', 'u1'))).toBe(bit('f_has_role_2', 0));
-      expect(bitsOf(v('User', 'u2'))).toBe(bit('f_is_banned_1', 0));
-      expect(bitsOf(v('User', 'u3'))).toBe(bit('f_has_group_2', 0));
+      // every value of vals has STORED_BIT besides the bits of the tracked columns that hold it
+      const STORED = 2 ** STORED_BIT;
+      expect(bitsOf(v('User', 'u1'))).toBe(STORED | bit('f_has_role_2', 0));
+      expect(bitsOf(v('User', 'u2'))).toBe(STORED | bit('f_is_banned_1', 0));
+      expect(bitsOf(v('User', 'u3'))).toBe(STORED | bit('f_has_group_2', 0));
       // a group is in has_group's first column too (nesting)
-      expect(bitsOf(v('Group', 'g1'))).toBe(bit('f_has_group_2', 0));
-      expect(bitsOf(v('Repo', 'r4'))).toBe(bit('f_is_public_2', 0));
-      expect(bitsOf(v('User', 'u0'))).toBe(0);
+      expect(bitsOf(v('Group', 'g1'))).toBe(STORED | bit('f_has_group_2', 0));
+      expect(bitsOf(v('Repo', 'r4'))).toBe(STORED | bit('f_is_public_2', 0));
+      expect(bitsOf(v('User', 'u0'))).toBe(STORED);
       expect(bitsOf(v('User', 'nobody'))).toBe(0);
       // rows only for values with a bit
       expect(db.exec('SELECT count(*) FROM presence')[0]!.values[0]![0]).toBe(6);
@@ -111,8 +113,9 @@ describe('presence', () => {
     const { engine, catalog, bit } = setup();
     try {
       const full = compileQuery(shape, catalog, { mode: 'exists' });
+      const STORED = 2 ** STORED_BIT;
       const actorBits = bit('f_has_role_2', 0) | bit('f_is_banned_1', 0) | bit('f_has_group_2', 0);
-      expect(full.presence).toEqual([actorBits, bit('f_is_public_2', 0)]);
+      expect(full.presence).toEqual([STORED | actorBits, STORED | bit('f_is_public_2', 0)]);
       const sqlOf = (present: number[]) => {
         const c = compileQuery(shape, catalog, { mode: 'exists', present });
         return c.with + c.body;
@@ -120,21 +123,27 @@ describe('presence', () => {
       const all = full.with + full.body;
       for (const t of ['f_is_banned_1', 'f_has_role_2', 'f_has_group_2', 'f_is_public_2', 'WITH RECURSIVE'])
         expect(all).toContain(t);
-      // a value in none of them: the direct role only; the negation holds and is gone, so is the group walk
-      const none = sqlOf([0, 0]);
+      // stored values in none of them: the direct role only; the negation holds and is gone, so is the
+      // group walk
+      const none = sqlOf([STORED, STORED]);
       expect(none).toMatch(/f_has_role_3/);
       for (const t of ['f_is_banned_1', 'f_has_role_2', 'f_has_group_2', 'f_is_public_2', 'WITH'])
         expect(none).not.toContain(t);
       // each bit brings back its part, and only that
-      const banned = sqlOf([bit('f_is_banned_1', 0), 0]);
+      const banned = sqlOf([STORED | bit('f_is_banned_1', 0), STORED]);
       expect(banned).toContain('NOT EXISTS(SELECT 1 FROM f_is_banned_1');
       expect(banned).not.toContain('f_has_group_2');
-      const grouped = sqlOf([bit('f_has_group_2', 0), 0]);
+      const grouped = sqlOf([STORED | bit('f_has_group_2', 0), STORED]);
       expect(grouped).toContain('WITH RECURSIVE');
       expect(grouped).not.toContain('f_is_banned_1');
-      expect(sqlOf([0, bit('f_is_public_2', 0)])).toContain('f_is_public_2');
+      expect(sqlOf([STORED, STORED | bit('f_is_public_2', 0)])).toContain('f_is_public_2');
+      // an actor no fact names: no way through a fact about the actor is left (the public repository is)
+      const stranger = sqlOf([0, STORED | bit('f_is_public_2', 0)]);
+      expect(stranger).toContain('f_is_public_2');
+      for (const t of ['f_has_role_3', 'f_is_banned_1', 'f_has_role_2', 'f_has_group_2'])
+        expect(stranger).not.toContain(t);
       // bits the query does not read change nothing
-      expect(sqlOf([actorBits, bit('f_is_public_2', 0)])).toBe(all);
+      expect(sqlOf([STORED | actorBits, STORED | bit('f_is_public_2', 0)])).toBe(all);
     } finally {
       engine.close();
     }
