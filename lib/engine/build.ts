@@ -26,8 +26,9 @@ export const DB_FORMAT = '3';
 /** Formats this build serves (a database of format 2 is read as it was written). */
 export const READABLE_DB_FORMATS: readonly string[] = ['2', '3'];
 /**
- * Optional parts of the format this build writes (sorted): `presence` (table `presence`, `meta.presence`).
- * A reader that lacks one serves the database without it; one that finds it missing does too.
+ * Optional parts of the format this build writes (sorted): `presence` (table `presence`, `meta.presence`)
+ * and `totals` (`meta.totals`). A reader that lacks one serves the database without it; one that finds it
+ * missing does too.
  */
 export const DB_FEATURES: readonly string[] = ['presence', 'totals'];
 
