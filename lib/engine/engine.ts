@@ -513,8 +513,8 @@ export class SqlEngine implements Engine {
         q = this.prepared(scope, key, 'list', shape, present);
       }
     }
-    // extra parameters: the id the page starts after, and the rows the keys statement reads
-    const b = this.bindings(scope, [req.actor], [after, 0]);
+    // the extra parameters (where the page starts, how many rows to read) are set by each reader
+    const b = this.bindings(scope, [req.actor]);
     // a wildcard narrowed by a negation or comparison was listed as known values: it is "*" only
     // when a never-seen id qualifies and so does every known id
     const probe =
