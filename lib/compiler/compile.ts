@@ -1,10 +1,19 @@
 import { DomainError } from '../errors.ts';
 import type { Rule, Term } from '../polar/ast.ts';
+import { type JoinFacts, joinArms, joinKeyed, joinPair } from './join.ts';
 import { type Keyed, keyedArms } from './keyed.ts';
 import { presenceBits, presenceUse, prunePresence } from './presence.ts';
 import { type CqParts, mergeCqs, Printer, relationGuards, selectSql } from './print.ts';
 import { State, type T } from './state.ts';
-import type { Catalog, CompiledQuery, CompileOptions, FixpointGroup, QueryArg, QueryShape } from './types.ts';
+import type {
+  Catalog,
+  CompiledQuery,
+  CompileOptions,
+  FixpointGroup,
+  ParamRef,
+  QueryArg,
+  QueryShape,
+} from './types.ts';
 import { type CQ, type Goal, RecursionSignal, TABLED_PREFIX, type TabDef, Unfolder } from './unfold.ts';
 import { type WildColumns, wildColumns, wildTests } from './wild.ts';
 
@@ -39,6 +48,7 @@ export function compileQuery(shape: QueryShape, catalog: Catalog, options: Compi
     table: (p, n) => (p.startsWith(TABLED_PREFIX) ? undefined : catalog.table(p, n)),
     presenceBit: catalog.presenceBit?.bind(catalog),
     storedBit: catalog.storedBit?.bind(catalog),
+    heavyBit: catalog.heavyBit?.bind(catalog),
     total: catalog.total?.bind(catalog),
     rules: (p, n) => {
       if (!p.startsWith(TABLED_PREFIX)) return catalog.rules(p, n);
@@ -83,10 +93,14 @@ function compileUnfolded(shape: QueryShape, catalog: Catalog, options: CompileOp
         bits && options.present !== undefined
           ? prunePresence(root, defs, bits, options.present)
           : { root, defs };
+      // a statement that reads two queries in one join depends on the bits that allowed it
+      const joinUse = shape.params.map(() => 0);
       return {
-        ...print(pruned.root, pruned.defs, u.cqCount, shape, options),
+        ...print(pruned.root, pruned.defs, u.cqCount, shape, options, (params) =>
+          joinFacts(catalog, shape, options, params, joinUse),
+        ),
         enumerates: u.enumerates,
-        presence,
+        presence: presence.map((p, i) => p | (joinUse[i] ?? 0)),
       };
     } catch (e) {
       if (!(e instanceof RecursionSignal)) throw e;
@@ -191,9 +205,11 @@ function print(
   cqCount: number,
   shape: QueryShape,
   o: CompileOptions,
+  factsOf: (params: readonly ParamRef[]) => JoinFacts | undefined,
 ): Omit<CompiledQuery, 'enumerates' | 'presence'> {
   const wild = wildColumns(defs);
   const pr = new Printer(defs, wild);
+  const facts = factsOf(pr.params);
   const extra = Array.from({ length: o.extraParams ?? 0 }, (_, index) => pr.param({ kind: 'extra', index }));
   const comps = sccs(defs);
   const recursive = (comp: string[]) =>
@@ -272,6 +288,7 @@ function print(
     body = existsBody(
       mergeCqs(root.map((cq) => ({ ...pr.parts(cq), cols: ['1'] }))),
       cteable ? guards : new Map(),
+      facts && ((a, b) => joinPair(a, b, facts)?.parts),
     );
   } else {
     const n = Math.max(1, shape.outputs.length);
@@ -298,7 +315,12 @@ function print(
       constantOutputs(root) !== undefined &&
       consts.every((c) => c.outs.every(Number.isSafeInteger))
     )
-      keyed = keyedArms(consts, cteable ? guards : new Map(), guarded);
+      keyed = keyedArms(
+        consts,
+        cteable ? guards : new Map(),
+        guarded,
+        facts && ((a, b) => joinKeyed(a, b, facts)),
+      );
   }
   const subst = (sql: string) => sql.replace(/\u0001(\d+)\u0001/g, (_, id: string) => names.get(Number(id))!);
   const withClause = ctes.length > 0 ? `WITH RECURSIVE ${ctes.map(subst).join(',\n')}\n` : '';
@@ -326,6 +348,45 @@ function print(
                 ? undefined
                 : { test: keyed.residual.test, body: subst(keyed.residual.body) },
           },
+  };
+}
+
+/**
+ * What `joinPair` asks about a compile's parameters (`params`: how each `?N` is bound), answered from
+ * `options.present` and recorded in `use` (per slot, the bits asked about); undefined when the database
+ * does not record stored values, heavy values and total columns.
+ */
+function joinFacts(
+  catalog: Catalog,
+  shape: QueryShape,
+  o: CompileOptions,
+  params: readonly ParamRef[],
+  use: number[],
+): JoinFacts | undefined {
+  const stored = catalog.storedBit?.();
+  const heavy = catalog.heavyBit?.();
+  const total = catalog.total?.bind(catalog);
+  if (stored === undefined || heavy === undefined || total === undefined) return undefined;
+  const slotOf = (p: string) => {
+    const ref = params[Number(p.slice(1)) - 1];
+    return ref?.kind === 'id' && ref.slot < shape.params.length ? ref.slot : undefined;
+  };
+  const has = (slot: number, bit: number) => {
+    use[slot]! |= 1 << bit;
+    return o.present !== undefined && ((o.present[slot] ?? 0) & (1 << bit)) !== 0;
+  };
+  return {
+    stored: (p) => {
+      const slot = slotOf(p);
+      return slot !== undefined && has(slot, stored) ? [catalog.typeCode(shape.params[slot]!)] : undefined;
+    },
+    light: (p) => {
+      const slot = slotOf(p);
+      if (slot === undefined) return false;
+      const isHeavy = has(slot, heavy);
+      return o.present !== undefined && !isHeavy;
+    },
+    total,
   };
 }
 
@@ -428,7 +489,11 @@ function seekOutput(c: CqParts): CqParts {
  * hoisted in front. Queries reading a recursive CTE come last, behind the test that the CTE can have a row
  * (`guards`, by relation id): SQLite would otherwise build the CTE on every call.
  */
-function existsBody(cqs: CqParts[], guards: ReadonlyMap<number, string>): string {
+function existsBody(
+  cqs: CqParts[],
+  guards: ReadonlyMap<number, string>,
+  join?: (a: CqParts, b: CqParts) => CqParts | undefined,
+): string {
   if (cqs.length === 0) return '0';
   const common = cqs[0]!.where.filter((w) => !w.includes('t0_') && cqs.every((c) => c.where.includes(w)));
   const plainCqs: CqParts[] = [];
@@ -439,7 +504,7 @@ function existsBody(cqs: CqParts[], guards: ReadonlyMap<number, string>): string
     if (gs.length === 0) plainCqs.push(c);
     else behind.set(gs.join(' AND '), [...(behind.get(gs.join(' AND ')) ?? []), `EXISTS(${selectSql(c)})`]);
   }
-  const plain = factorArms(plainCqs);
+  const plain = factorArms(join ? joinArms(plainCqs, join) : plainCqs);
   const rest = [
     ...plain,
     ...[...behind].map(

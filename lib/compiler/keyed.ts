@@ -1,3 +1,4 @@
+import { joinArms } from './join.ts';
 import { type CqParts, relationGuards, relationIds } from './print.ts';
 
 /** A query of constant outputs, as printed parts with its output row (ids). */
@@ -37,11 +38,12 @@ export function keyedArms(
   all: ConstArm[],
   guards: ReadonlyMap<number, string>,
   finish: (c: CqParts) => CqParts,
+  join?: (a: CqParts, b: CqParts) => CqParts | undefined,
 ): Keyed | undefined {
   const arms = all.filter((a) => relationIds(a.parts).length === 0);
   const rest = all.filter((a) => relationIds(a.parts).length > 0);
   const outputs: Map<number, number[][]>[] = [];
-  const body = arms.length === 0 ? 'SELECT 0 AS g, 0 AS k WHERE 0' : keyedUnion(arms, outputs, finish);
+  const body = arms.length === 0 ? 'SELECT 0 AS g, 0 AS k WHERE 0' : keyedUnion(arms, outputs, finish, join);
   if (body === undefined) return undefined;
   if (rest.length === 0) return { body, outputs };
   const tests = new Set<string>();
@@ -64,6 +66,7 @@ function keyedUnion(
   arms: ConstArm[],
   outputs: Map<number, number[][]>[],
   finish: (c: CqParts) => CqParts,
+  join?: (a: CqParts, b: CqParts) => CqParts | undefined,
 ): string | undefined {
   // each query's candidate skeletons: itself with one key test left open, or whole
   const cands = arms.map((a) => {
@@ -99,7 +102,7 @@ function keyedUnion(
   const common = arms[0]!.parts.where.filter(
     (w) => !w.includes('t0_') && arms.every((a) => a.parts.where.includes(w)),
   );
-  const sql = [...groups.values()].map((g) => {
+  const printed = [...groups.values()].map((g) => {
     const gi = outputs.length;
     outputs.push(g.byKey);
     const keys = [...g.byKey.keys()];
@@ -112,7 +115,10 @@ function keyedUnion(
             : `${g.plus ? '+' : ''}${g.col} IN (${keys.join(', ')})`,
       )
       .filter((w, i) => i === g.at || !common.includes(w));
-    const parts = finish({ ...g.parts, where, cols: [`${gi} AS g`, `${g.col ?? '0'} AS k`] });
+    return finish({ ...g.parts, where, cols: [`${gi} AS g`, `${g.col ?? '0'} AS k`] });
+  });
+  // two arms that seek the same light value's rows may read them in one join (`join.ts`)
+  const sql = (join ? joinArms(printed, join) : printed).map((parts) => {
     let s = `SELECT ${parts.cols.join(', ')}`;
     if (parts.from.length > 0) s += ` FROM ${parts.from.join(', ')}`;
     if (parts.where.length > 0) s += ` WHERE ${parts.where.join(' AND ')}`;

@@ -203,7 +203,7 @@ export class Printer {
    * FROM and WHERE of a conjunctive query. An atom whose variables appear nowhere else becomes an
    * uncorrelated scalar subquery, which SQLite evaluates once instead of joining a cross product.
    */
-  parts(cq: CQ): { from: string[]; where: string[]; keys: Record<string, number[]> } {
+  parts(cq: CQ): Required<Omit<CqParts, 'cols'>> {
     const n = cq.s.atoms.length;
     const atomOf = (expr: string) => cq.aliases.indexOf(expr.slice(0, expr.indexOf('.')));
     const used = this.usedVars(cq);
@@ -291,16 +291,20 @@ export class Printer {
     where.push(...tests.sort((a, b) => a.rows - b.rows).map((t) => t.sql));
     where.push(...shared);
     const keys: Record<string, number[]> = {};
+    const tables: Record<string, TableRef> = {};
     for (const i of [...fromIdx, ...walkIdx]) {
       const src = cq.s.atoms[i]!.src;
-      if (src.k === 'edb' && src.key !== undefined && src.key.length > 1) keys[cq.aliases[i]!] = src.key;
+      if (src.k !== 'edb') continue;
+      if (src.key !== undefined && src.key.length > 1) keys[cq.aliases[i]!] = src.key;
+      const key = src.key ?? Array.from(src.types, (_, c) => c);
+      tables[cq.aliases[i]!] = { tbl: src.tbl, types: src.types, key };
     }
     // demand-driven relations are a handful of rows without statistics: loop over them first
     if (walkIdx.length > 0) {
       const order = seekOrder(cq, walkIdx, fromIdx);
-      return { from: [order.map((i) => this.source(cq, i)).join(' CROSS JOIN ')], where, keys };
+      return { from: [order.map((i) => this.source(cq, i)).join(' CROSS JOIN ')], where, keys, tables };
     }
-    return { from, where, keys };
+    return { from, where, keys, tables };
   }
 
   /** `SELECT cols FROM ... WHERE ...` of a conjunctive query. */
@@ -354,6 +358,15 @@ export interface CqParts {
   cols: string[];
   /** Primary key column order of the fact tables, by alias. */
   keys?: Record<string, number[]>;
+  /** The stored tables of `from`, by alias. */
+  tables?: Record<string, TableRef>;
+}
+
+/** A stored table a query reads: per column the type codes it may hold (null: any), key column order. */
+export interface TableRef {
+  tbl: string;
+  types: (number[] | null)[];
+  key: number[];
 }
 
 const CONST_EQ = /^(\S+) = (\d+)$/;

@@ -51,6 +51,11 @@ export interface Catalog {
    */
   storedBit?(): number | undefined;
   /**
+   * The presence bit of values with many rows (more than a few dozen) where some stored table's primary key
+   * starts, when the values' bits carry it; undefined otherwise and with context facts.
+   */
+  heavyBit?(): number | undefined;
+  /**
    * The type codes of which a stored column holds every stored value, when the database records it (see
    * `implied.ts`); undefined otherwise, and always with context facts.
    */

@@ -14,6 +14,7 @@ import {
   MAX_VALUES_PER_TYPE,
   PRIMITIVE_CODES,
   PRIMITIVE_MAX,
+  parseKeyOrder,
   TYPE_SPAN,
   writeMeta,
 } from './schema.ts';
@@ -26,11 +27,11 @@ export const DB_FORMAT = '3';
 /** Formats this build serves (a database of format 2 is read as it was written). */
 export const READABLE_DB_FORMATS: readonly string[] = ['2', '3'];
 /**
- * Optional parts of the format this build writes (sorted): `presence` (table `presence`, `meta.presence`)
- * and `totals` (`meta.totals`). A reader that lacks one serves the database without it; one that finds it
- * missing does too.
+ * Optional parts of the format this build writes (sorted): `heavy` (`meta.heavy`, a bit of `presence`),
+ * `presence` (table `presence`, `meta.presence`) and `totals` (`meta.totals`). A reader that lacks one
+ * serves the database without it; one that finds it missing does too.
  */
-export const DB_FEATURES: readonly string[] = ['presence', 'totals'];
+export const DB_FEATURES: readonly string[] = ['heavy', 'presence', 'totals'];
 
 interface TableState {
   tbl: string;
@@ -251,6 +252,33 @@ function writePresence(db: Database, tables: TableState[]): void {
     );
   });
   writeMeta(db, 'presence', JSON.stringify(tracked.map((c) => [c.tbl, c.col])));
+  if (tracked.length < MAX_PRESENCE_COLUMNS) writeHeavy(db, tables, tracked.length);
+}
+
+/** A value with more rows than this where a fact table's primary key starts is "heavy" (see `writeHeavy`). */
+export const HEAVY_ROWS = 32;
+
+/**
+ * Sets presence bit `bit` (`meta.heavy`) on every value that has more than HEAVY_ROWS rows in the leading
+ * primary key column of some fact table: a service account holding roles on thousands of repositories.
+ * The compiler reads all of a light value's rows in one scan where it would otherwise seek them twice
+ * (`lib/compiler/join.ts`); a heavy value keeps its seeks.
+ */
+function writeHeavy(db: Database, tables: TableState[], bit: number): void {
+  for (const t of tables) {
+    if (t.arity < 2) continue;
+    const ddl = String(
+      db.exec("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", [t.tbl])[0]
+        ?.values[0]?.[0] ?? '',
+    );
+    const lead = parseKeyOrder(ddl, t.arity)[0]!;
+    if ([...t.types[lead]!].every((c) => c <= PRIMITIVE_MAX)) continue;
+    db.exec(
+      `INSERT INTO presence(id, bits) SELECT ${col(lead)}, ${1 << bit} FROM ${t.tbl} GROUP BY ${col(lead)}
+       HAVING count(*) > ${HEAVY_ROWS} ON CONFLICT(id) DO UPDATE SET bits = bits | excluded.bits`,
+    );
+  }
+  writeMeta(db, 'heavy', String(bit));
 }
 
 /**

@@ -19,6 +19,7 @@ export class EngineCatalog implements Catalog {
     private readonly presence: ReadonlyMap<string, ReadonlyMap<number, number>> = new Map(),
     private readonly parts: ReadonlyMap<string, SplitInfo> = new Map(),
     private readonly totals: ReadonlyMap<string, ReadonlyMap<number, ReadonlySet<number>>> = new Map(),
+    private readonly heavy?: number,
   ) {
     for (const r of policy.rules) {
       const k = `${r.head.pred}/${r.head.args.length}`;
@@ -80,6 +81,14 @@ export class EngineCatalog implements Catalog {
   /** The presence bit of every stored value; none with context facts (they may name any value). */
   storedBit(): number | undefined {
     return this.context === undefined ? STORED_BIT : undefined;
+  }
+
+  /**
+   * The presence bit of values with many rows where a fact table's key starts; none with context facts
+   * (their rows are not counted).
+   */
+  heavyBit(): number | undefined {
+    return this.context === undefined ? this.heavy : undefined;
   }
 
   /** Presence bit of a stored column; none with context facts (their rows are not recorded). */

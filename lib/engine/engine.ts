@@ -9,6 +9,7 @@ import { RawApi } from './raw.ts';
 import { ContextWriter, type RequestScope } from './request.ts';
 import {
   ID_LIMIT,
+  readHeavy,
   readMeta,
   readParts,
   readPreds,
@@ -253,7 +254,8 @@ export class SqlEngine implements Engine {
     this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
     this.raw = RawApi.detect(sql, db);
     const presence = readPresence(db);
-    this.interner = new Interner(db, readTypes(db), { presence: presence.size > 0 });
+    const heavy = readHeavy(db);
+    this.interner = new Interner(db, readTypes(db), { presence: presence.size > 0 || heavy !== undefined });
     this.catalog = new EngineCatalog(
       this.interner,
       policy,
@@ -262,6 +264,7 @@ export class SqlEngine implements Engine {
       presence,
       readParts(db),
       readTotals(db),
+      heavy,
     );
     this.ctx = new ContextWriter(db, this.interner, this.limits.maxContextFacts);
     openEngines += 1;

@@ -1,4 +1,11 @@
-export { buildDatabase, DB_FEATURES, DB_FORMAT, openDatabase, READABLE_DB_FORMATS } from './build.ts';
+export {
+  buildDatabase,
+  DB_FEATURES,
+  DB_FORMAT,
+  HEAVY_ROWS,
+  openDatabase,
+  READABLE_DB_FORMATS,
+} from './build.ts';
 export {
   createEngine,
   DEFAULT_LIMITS,

@@ -149,6 +149,17 @@ export function readPresence(db: Database): Map<string, Map<number, number>> {
   return out;
 }
 
+/**
+ * The presence bit of heavy values (`meta.heavy`, see `writeHeavy` in `build.ts`); undefined for a database
+ * that does not record it.
+ */
+export function readHeavy(db: Database): number | undefined {
+  const has = db.exec("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'presence'");
+  const raw = has.length > 0 ? readMeta(db, 'heavy') : undefined;
+  const bit = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isInteger(bit) && bit >= 0 && bit < MAX_PRESENCE_COLUMNS ? bit : undefined;
+}
+
 /** One part of a split predicate: its table, per column the type codes seen, rows as ANALYZE counted. */
 export interface PartInfo {
   tbl: string;

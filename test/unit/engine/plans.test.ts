@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildDatabase, createEngine, loadSqlJs } from '../../../lib/engine/index.ts';
+import { buildDatabase, createEngine, HEAVY_ROWS, loadSqlJs } from '../../../lib/engine/index.ts';
 import { type Fact, parsePolicy, type Value } from '../../../lib/polar/index.ts';
 
 // On an F1-like policy and data set every authorize/list/actions statement must SEARCH its fact
@@ -210,5 +210,41 @@ resource Org {
       args: [v('Issue', 'i-x'), S('repository'), v('Repository', 'r-x')],
     };
     expect(await relationsOfAdminWay([orphan])).toBe(2);
+  });
+
+  // An ordinary user's Repository check has two ways through their roles: on the repository, and on its
+  // organization. With every repository in an organization (a total column) and a user of few roles, one
+  // join reads the organization row and scans the user's roles once (lib/compiler/join.ts). A user with
+  // many roles keeps one seek per way; a repository without an organization keeps both ways apart.
+  it('an ordinary user’s roles are scanned once for both ways to a repository, a heavy user’s are not', async () => {
+    const S = (s: string) => v('String', s);
+    const bulk: Fact[] = Array.from({ length: HEAVY_ROWS + 1 }, (_, r) => ({
+      predicate: 'has_role',
+      args: [v('User', 'bulk'), S('reader'), v('Repository', `r${r}`)],
+    }));
+    const statementOf = async (more: Fact[], actor: string) => {
+      const { db, engine } = await f1Engine([...bulk, ...more]);
+      expect(
+        engine.authorize({ actor: v('User', actor), action: 'read', resource: v('Repository', 'r1') }),
+      ).toBe(actor === 'bulk' || actor === 'u1');
+      const texts = engine
+        .cachedSql()
+        .filter((s) => s.key.startsWith('exists|User\u0000read\u0000Repository||p'))
+        .map((s) => s.sql.at(-1)!);
+      expect(texts).toHaveLength(1);
+      const plan = db.exec(`EXPLAIN QUERY PLAN ${texts[0]}`, [1, 1])[0]!.values.map((r) => String(r[3]));
+      engine.close();
+      return { joined: /\n {4}OR \(\+t\d+_\d+\.a2 = t\d+_\d+\.a2/.test(texts[0]!), plan };
+    };
+    // u1 holds a role on r1 (u * 13 % 400) and is a member of o1
+    const ordinary = await statementOf([], 'u1');
+    expect(ordinary.joined).toBe(true);
+    expect(ordinary.plan).toContain('SEARCH t0_1 USING PRIMARY KEY (a0=?)');
+    expect((await statementOf([], 'bulk')).joined).toBe(false);
+    const orphan: Fact = {
+      predicate: 'has_role',
+      args: [v('User', 'u1'), S('reader'), v('Repository', 'r-x')],
+    };
+    expect((await statementOf([orphan], 'u1')).joined).toBe(false);
   });
 });
