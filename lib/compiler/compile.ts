@@ -93,8 +93,11 @@ function compileUnfolded(shape: QueryShape, catalog: Catalog, options: CompileOp
         bits && options.present !== undefined
           ? prunePresence(root, defs, bits, options.present)
           : { root, defs };
-      // a statement that reads two queries in one join depends on the bits that allowed it
-      const joinUse = shape.params.map(() => 0);
+      // a statement that reads two queries in one join depends on the bits that allowed it. Every
+      // statement depends on the heavy bit: a variant compile trusts it, and the first compile (which
+      // knows no bits) may not get as far as asking for it
+      const heavy = catalog.heavyBit?.();
+      const joinUse = shape.params.map(() => (heavy === undefined ? 0 : 1 << heavy));
       return {
         ...print(pruned.root, pruned.defs, u.cqCount, shape, options, (params) =>
           joinFacts(catalog, shape, options, params, joinUse),
