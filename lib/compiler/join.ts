@@ -86,7 +86,7 @@ export function joinPair(a: CqParts, b: CqParts, facts: JoinFacts): Joined | und
   if (tTable === undefined) return undefined;
   const seek = aT.find((w) => {
     const s = eqSides(w, tb!);
-    return s !== undefined && s.col === tTable.key[0] && PARAM.test(s.other) && bT.includes(w);
+    return s !== undefined && s.col === (tTable.key?.[0] ?? 0) && PARAM.test(s.other) && bT.includes(w);
   });
   if (seek === undefined) return undefined;
   const tParam = eqSides(seek, tb!)!.other;

@@ -1,5 +1,5 @@
 import { joinArms } from './join.ts';
-import { type CqParts, relationGuards, relationIds } from './print.ts';
+import { type CqParts, multiKey, relationGuards, relationIds } from './print.ts';
 
 /** A query of constant outputs, as printed parts with its output row (ids). */
 export interface ConstArm {
@@ -20,7 +20,7 @@ const KEY_TEST = /^\+?(t\d+_\d+)\.a(\d+) (?:IN \(([\d, ]+)\)|= (\d+))$/;
 function keyTest(c: CqParts, w: string): { col: string; values: number[] } | undefined {
   const m = KEY_TEST.exec(w);
   if (m === null) return undefined;
-  const key = c.keys?.[m[1]!];
+  const key = multiKey(c, m[1]!);
   if (key === undefined || key[key.length - 1] !== Number(m[2])) return undefined;
   const values = (m[3] ?? m[4]!).split(',').map((x) => Number(x.trim()));
   return { col: `${m[1]}.a${m[2]}`, values };

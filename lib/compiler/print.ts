@@ -290,21 +290,17 @@ export class Printer {
     // smallest table first: a global role (a handful of rows) usually fails and skips the rest
     where.push(...tests.sort((a, b) => a.rows - b.rows).map((t) => t.sql));
     where.push(...shared);
-    const keys: Record<string, number[]> = {};
     const tables: Record<string, TableRef> = {};
     for (const i of [...fromIdx, ...walkIdx]) {
       const src = cq.s.atoms[i]!.src;
-      if (src.k !== 'edb') continue;
-      if (src.key !== undefined && src.key.length > 1) keys[cq.aliases[i]!] = src.key;
-      const key = src.key ?? Array.from(src.types, (_, c) => c);
-      tables[cq.aliases[i]!] = { tbl: src.tbl, types: src.types, key };
+      if (src.k === 'edb') tables[cq.aliases[i]!] = { tbl: src.tbl, types: src.types, key: src.key };
     }
     // demand-driven relations are a handful of rows without statistics: loop over them first
     if (walkIdx.length > 0) {
       const order = seekOrder(cq, walkIdx, fromIdx);
-      return { from: [order.map((i) => this.source(cq, i)).join(' CROSS JOIN ')], where, keys, tables };
+      return { from: [order.map((i) => this.source(cq, i)).join(' CROSS JOIN ')], where, tables };
     }
-    return { from, where, keys, tables };
+    return { from, where, tables };
   }
 
   /** `SELECT cols FROM ... WHERE ...` of a conjunctive query. */
@@ -356,17 +352,24 @@ export interface CqParts {
   from: string[];
   where: string[];
   cols: string[];
-  /** Primary key column order of the fact tables, by alias. */
-  keys?: Record<string, number[]>;
   /** The stored tables of `from`, by alias. */
   tables?: Record<string, TableRef>;
 }
 
-/** A stored table a query reads: per column the type codes it may hold (null: any), key column order. */
+/**
+ * A stored table a query reads: per column the type codes it may hold (null: any), its primary key column
+ * order (undefined: the catalog did not say, column order).
+ */
 export interface TableRef {
   tbl: string;
   types: (number[] | null)[];
-  key: number[];
+  key?: number[];
+}
+
+/** The primary key column order of a table of a query with two or more key columns, by alias. */
+export function multiKey(c: CqParts, alias: string): number[] | undefined {
+  const key = c.tables?.[alias]?.key;
+  return key !== undefined && key.length > 1 ? key : undefined;
 }
 
 const CONST_EQ = /^(\S+) = (\d+)$/;
@@ -396,7 +399,7 @@ function canonical(c: CqParts): string {
  */
 function inList(c: CqParts, lhs: string, lits: string[]): string {
   const m = /^(t\d+_\d+)\.a(\d+)$/.exec(lhs);
-  const key = m === null ? undefined : c.keys?.[m[1]!];
+  const key = m === null ? undefined : multiKey(c, m[1]!);
   if (m === null || key === undefined || key[key.length - 1] !== Number(m[2]))
     return `${lhs} IN (${lits.join(', ')})`;
   const fixed = (col: number) => {
