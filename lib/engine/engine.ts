@@ -222,6 +222,8 @@ export class SqlEngine implements Engine {
   private readonly catalog: EngineCatalog;
   private readonly ctx: ContextWriter;
   private readonly statements = new Map<string, PreparedQuery>();
+  /** Statements evicted from `statements` during the current call, freed when the next one starts. */
+  private readonly retired: PreparedQuery[] = [];
   private readonly limits: EngineLimits;
   private readonly clock: () => number | bigint;
   private tempSeq = 0;
@@ -276,6 +278,10 @@ export class SqlEngine implements Engine {
    * would grow without bound, and requests with context facts write every one of them into `vals`.
    */
   private maintain(): void {
+    if (this.retired.length > 0) {
+      for (const q of this.retired) q.free();
+      this.retired.length = 0;
+    }
     if (this.interner.constants.byId.size < (this.options.maxConstants ?? 4096)) return;
     for (const s of this.statements.values()) s.free();
     this.statements.clear();
@@ -302,9 +308,11 @@ export class SqlEngine implements Engine {
     const q = this.reuseRows(scope, key, wrap, present) ?? this.compile(shape(), scope, wrap, false, present);
     if (this.statements.size >= (this.options.maxStatements ?? 1000)) {
       const [oldK, old] = this.statements.entries().next().value!;
-      old.free();
+      // freed when the next call starts (`maintain`): this call may hold it (an actions plan prepares a
+      // statement per action after its rows statement, and any of them can be the oldest)
+      this.retired.push(old);
       this.statements.delete(oldK);
-      // the hot-path indexes may hold the freed statement
+      // the hot-path indexes may hold the retired statement
       this.plainAllow.clear();
       this.plainActions.clear();
     }
@@ -932,8 +940,9 @@ export class SqlEngine implements Engine {
     if (this.closed) return;
     this.closed = true;
     openEngines -= 1;
-    for (const s of this.statements.values()) s.free();
+    for (const s of [...this.statements.values(), ...this.retired]) s.free();
     this.statements.clear();
+    this.retired.length = 0;
     this.ctx.close();
     this.interner.close();
     this.db.close();
