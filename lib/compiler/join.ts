@@ -91,7 +91,7 @@ export function joinPair(a: CqParts, b: CqParts, facts: JoinFacts): Joined | und
   if (seek === undefined) return undefined;
   const tParam = eqSides(seek, tb!)!.other;
   // ask every fact before deciding, so the statement records each bit it depends on
-  const giver = givenTypes(seekE.other, b, prefix, facts);
+  const giver = typesOf(seekE.other, b, facts, prefix);
   const light = facts.light(tParam);
   const covered = facts.total(eTable.tbl, seekE.col);
   if (giver === undefined || !light || covered === undefined) return undefined;
@@ -184,23 +184,18 @@ function eqSides(w: string, alias: string): { col: number; other: string } | und
   return undefined;
 }
 
-/** The types of a stored value an expression reads: a stored parameter, or a column of a table before. */
-function givenTypes(
+/**
+ * The types of the stored value an expression reads: a parameter whose value is stored, or a column of a
+ * table of the query (of one of `within` when given).
+ */
+function typesOf(
   expr: string,
   parts: CqParts,
-  prefix: ReadonlySet<string>,
   facts: JoinFacts,
+  within?: ReadonlySet<string>,
 ): readonly number[] | undefined {
   if (PARAM.test(expr)) return facts.stored(expr);
   const c = COLUMN.exec(expr);
-  if (c === null || !prefix.has(c[1]!)) return undefined;
-  return parts.tables?.[c[1]!]?.types[Number(c[2])] ?? undefined;
-}
-
-/** The types an expression may hold: a parameter's, or a stored column's (of any table of the query). */
-function typesOf(expr: string, parts: CqParts, facts: JoinFacts): readonly number[] | undefined {
-  if (PARAM.test(expr)) return facts.stored(expr);
-  const c = COLUMN.exec(expr);
-  if (c === null) return undefined;
+  if (c === null || (within !== undefined && !within.has(c[1]!))) return undefined;
   return parts.tables?.[c[1]!]?.types[Number(c[2])] ?? undefined;
 }
