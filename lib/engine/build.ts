@@ -14,7 +14,6 @@ import {
   MAX_VALUES_PER_TYPE,
   PRIMITIVE_CODES,
   PRIMITIVE_MAX,
-  parseKeyOrder,
   TYPE_SPAN,
   writeMeta,
 } from './schema.ts';
@@ -267,18 +266,23 @@ export const HEAVY_ROWS = 32;
 function writeHeavy(db: Database, tables: TableState[], bit: number): void {
   for (const t of tables) {
     if (t.arity < 2) continue;
-    const ddl = String(
-      db.exec("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", [t.tbl])[0]
-        ?.values[0]?.[0] ?? '',
-    );
-    const lead = parseKeyOrder(ddl, t.arity)[0]!;
-    if ([...t.types[lead]!].every((c) => c <= PRIMITIVE_MAX)) continue;
+    const lead = indexLeads(db, t.tbl).find((l) => l.pk)?.col;
+    if (lead === undefined || [...t.types[lead]!].every((c) => c <= PRIMITIVE_MAX)) continue;
     db.exec(
       `INSERT INTO presence(id, bits) SELECT ${col(lead)}, ${1 << bit} FROM ${t.tbl} GROUP BY ${col(lead)}
        HAVING count(*) > ${HEAVY_ROWS} ON CONFLICT(id) DO UPDATE SET bits = bits | excluded.bits`,
     );
   }
   writeMeta(db, 'heavy', String(bit));
+}
+
+/** The first column of each index of a table, and whether that index is the primary key. */
+function indexLeads(db: Database, tbl: string): { col: number; pk: boolean }[] {
+  const rows = db.exec(
+    "SELECT ii.cid, il.origin = 'pk' FROM pragma_index_list(?) il, pragma_index_info(il.name) ii WHERE ii.seqno = 0",
+    [tbl],
+  )[0]?.values;
+  return (rows ?? []).map((r) => ({ col: Number(r[0]), pk: Number(r[1]) === 1 }));
 }
 
 /**
@@ -291,14 +295,7 @@ function writeHeavy(db: Database, tables: TableState[], bit: number): void {
 function writeTotals(db: Database, tables: TableState[]): void {
   const out: [string, number, number][] = [];
   for (const t of tables) {
-    const leads = new Set(
-      (
-        db.exec(
-          'SELECT ii.cid FROM pragma_index_list(?) il, pragma_index_info(il.name) ii WHERE ii.seqno = 0',
-          [t.tbl],
-        )[0]?.values ?? []
-      ).map((r) => Number(r[0])),
-    );
+    const leads = new Set(indexLeads(db, t.tbl).map((l) => l.col));
     for (const i of leads) {
       for (const code of t.types[i] ?? []) {
         if (code <= PRIMITIVE_MAX) continue;

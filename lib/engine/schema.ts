@@ -135,8 +135,7 @@ export function readPreds(db: Database): PredInfo[] {
  */
 export function readPresence(db: Database): Map<string, Map<number, number>> {
   const out = new Map<string, Map<number, number>>();
-  const has = db.exec("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'presence'");
-  const raw = has.length > 0 ? readMeta(db, 'presence') : undefined;
+  const raw = readPresenceMeta(db, 'presence');
   if (raw === undefined) return out;
   const cols = JSON.parse(raw) as [string, number][];
   if (!Array.isArray(cols)) return out;
@@ -154,10 +153,15 @@ export function readPresence(db: Database): Map<string, Map<number, number>> {
  * that does not record it.
  */
 export function readHeavy(db: Database): number | undefined {
-  const has = db.exec("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'presence'");
-  const raw = has.length > 0 ? readMeta(db, 'heavy') : undefined;
+  const raw = readPresenceMeta(db, 'heavy');
   const bit = raw === undefined ? Number.NaN : Number(raw);
   return Number.isInteger(bit) && bit >= 0 && bit < MAX_PRESENCE_COLUMNS ? bit : undefined;
+}
+
+/** A `meta` entry about table `presence`, when the database has that table. */
+function readPresenceMeta(db: Database, key: string): string | undefined {
+  const has = db.exec("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'presence'");
+  return has.length > 0 ? readMeta(db, key) : undefined;
 }
 
 /** One part of a split predicate: its table, per column the type codes seen, rows as ANALYZE counted. */
