@@ -723,6 +723,9 @@ export class SqlEngine implements Engine {
       );
     const kqPositions = positions(kq);
     const residualPositions = residual === undefined ? [] : positions(residual.rows);
+    // the actions the residual can add: once the keyed statement has found them all it is not run (a
+    // global admin's keyed rows hold every action; the residual walks the actor's nested groups)
+    const residualAdds = [...new Set(residualPositions.flatMap((byKey) => [...byKey.values()].flat()))];
     // rows go straight from the C API into `found` (one plan answers one call at a time)
     const found = new Uint8Array(checks.length);
     let at: Map<number, number[]>[] = kqPositions;
@@ -739,7 +742,8 @@ export class SqlEngine implements Engine {
     const byKeyed = (b: Bindings) => {
       found.fill(0);
       read(kq, kqPositions, b);
-      if (residual !== undefined && yes(residual.test, b)) read(residual.rows, residualPositions, b);
+      if (residual !== undefined && residualAdds.some((i) => found[i] === 0) && yes(residual.test, b))
+        read(residual.rows, residualPositions, b);
       const out: string[] = [];
       for (let i = 0; i < checks.length; i++) if (found[i] === 1) out.push(checks[i]!.action);
       return out;
