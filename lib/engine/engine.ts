@@ -257,7 +257,10 @@ export class SqlEngine implements Engine {
     this.raw = RawApi.detect(sql, db);
     const presence = readPresence(db);
     const heavy = readHeavy(db);
-    this.interner = new Interner(db, readTypes(db), { presence: presence.size > 0 || heavy !== undefined });
+    this.interner = new Interner(db, readTypes(db), {
+      presence: presence.size > 0 || heavy !== undefined,
+      raw: this.raw,
+    });
     this.catalog = new EngineCatalog(
       this.interner,
       policy,

@@ -2,6 +2,7 @@ export {
   buildDatabase,
   DB_FEATURES,
   DB_FORMAT,
+  FENCE_STRIDE,
   HEAVY_ROWS,
   openDatabase,
   READABLE_DB_FORMATS,

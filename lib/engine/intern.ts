@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'sql.js';
 import { DomainError } from '../errors.ts';
 import type { Value } from '../polar/ast.ts';
+import type { RawApi } from './raw.ts';
 import { ID_LIMIT, MAX_TYPE_CODE, STORED_BIT, TEMP_IDS, TYPE_SPAN } from './schema.ts';
 
 const INT64_MIN = -(2n ** 63n);
@@ -82,6 +83,8 @@ export interface InternerOptions {
   cacheSize?: number;
   /** Read each stored value's presence bits from table `presence` (see `build.ts`). Default false. */
   presence?: boolean;
+  /** Binds through the C API where it can (format 4's lookups); without it `Statement.bind` does. */
+  raw?: RawApi;
 }
 
 /** Maps typed values to stored ids (bounded LRU cache in front of one prepared lookup). */
@@ -96,6 +99,9 @@ export class Interner {
   private cached = 0;
   private readonly cacheSize: number;
   private readonly lookup: Statement;
+  /** Format 4: each type's ids in key order, found through `vals_fence` (see `build.ts` `orderValues`). */
+  private readonly fenced: boolean;
+  private readonly raw: RawApi | undefined;
   private readonly reverse: Statement;
   private readonly presence: Statement | undefined;
   private nextTempType = MAX_TYPE_CODE;
@@ -111,7 +117,17 @@ export class Interner {
     this.types = new Map(types);
     for (const [n, c] of this.types) this.typeNames.set(c, n);
     this.cacheSize = options.cacheSize ?? 100_000;
-    this.lookup = db.prepare('SELECT id FROM vals WHERE key = ? AND id BETWEEN ? AND ?');
+    this.raw = options.raw;
+    // format 4 has no index on `vals.key`: the key's fence (the greatest not above it) bounds the ids to read
+    const fenced =
+      db.exec("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'vals_fence'").length > 0;
+    this.fenced = fenced;
+    this.lookup = fenced
+      ? db.prepare(
+          'SELECT v.id FROM (SELECT id, last FROM vals_fence WHERE code = ?1 AND key <= ?2 ORDER BY key DESC LIMIT 1) f ' +
+            'CROSS JOIN vals v WHERE v.id BETWEEN f.id AND f.last AND v.key = ?2',
+        )
+      : db.prepare('SELECT id FROM vals WHERE key = ? AND id BETWEEN ? AND ?');
     this.reverse = db.prepare('SELECT key FROM vals WHERE id = ?');
     this.presence = options.presence ? db.prepare('SELECT bits FROM presence WHERE id = ?') : undefined;
   }
@@ -151,10 +167,11 @@ export class Interner {
     let byKey = this.cache.get(v.type);
     const hit = byKey?.get(key);
     if (hit !== undefined) return hit;
-    const lo = this.typeCode(v.type) * TYPE_SPAN;
-    this.lookup.bind([key, lo + 1, lo + TYPE_SPAN - 1]);
-    const id = this.lookup.step() ? Number(this.lookup.get()[0]) : 0;
-    this.lookup.reset();
+    const code = this.typeCode(v.type);
+    const lo = code * TYPE_SPAN;
+    const id = !this.fenced
+      ? (this.rowOf(this.lookup, [key, lo + 1, lo + TYPE_SPAN - 1])?.[0] ?? 0)
+      : this.fencedId(code, key);
     // a value of `vals` has STORED_BIT (one that is not can be in no fact table)
     let e = id === 0 ? 0 : id + 2 ** STORED_BIT * ID_LIMIT;
     if (id !== 0 && this.presence !== undefined) {
@@ -178,6 +195,21 @@ export class Interner {
     byKey.set(key, e);
     this.cached++;
     return e;
+  }
+
+  /** Format 4: the id of `key` in type `code` (0: not stored), through its fence and then its block. */
+  private fencedId(code: number, key: string): number {
+    let id = this.raw?.firstWithText(this.lookup, [code], key, 1);
+    if (id === undefined) id = this.rowOf(this.lookup, [code, key]);
+    return id === null ? 0 : id[0]!;
+  }
+
+  /** The first row of a statement as numbers (null: none), through `Statement.bind`. */
+  private rowOf(st: Statement, params: (number | string)[]): number[] | null {
+    st.bind(params);
+    const row = st.step() ? st.get().map(Number) : null;
+    st.reset();
+    return row;
   }
 
   /**

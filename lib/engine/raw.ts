@@ -10,10 +10,15 @@ interface SqliteC {
   _sqlite3_column_double(p: number, i: number): number;
   _sqlite3_column_text(p: number, i: number): number;
   _sqlite3_sql(p: number): number;
+  _sqlite3_bind_text(p: number, i: number, text: number, n: number, destructor: number): number;
+  _free(p: number): void;
+  stringToNewUTF8(s: string): number;
   UTF8ToString(p: number): string;
 }
 
 const SQLITE_ROW = 100;
+/** `sqlite3_bind_text`'s destructor argument that makes SQLite copy the text before the call returns. */
+const SQLITE_TRANSIENT = -1;
 const SQLITE_DONE = 101;
 const SQLITE_TEXT = 3;
 const SQLITE_NULL = 5;
@@ -32,7 +37,13 @@ export class RawApi {
   /** Finds the statement-pointer field (a minified name) by asking SQLite for each candidate's SQL. */
   static detect(sql: SqlJsStatic, db: Database): RawApi | undefined {
     const c = sql as unknown as Partial<SqliteC>;
-    if (typeof c._sqlite3_bind_double !== 'function' || typeof c.UTF8ToString !== 'function')
+    if (
+      typeof c._sqlite3_bind_double !== 'function' ||
+      typeof c._sqlite3_bind_text !== 'function' ||
+      typeof c.stringToNewUTF8 !== 'function' ||
+      typeof c._free !== 'function' ||
+      typeof c.UTF8ToString !== 'function'
+    )
       return undefined;
     const probe = db.prepare('SELECT 1 AS raw_probe');
     try {
@@ -121,6 +132,38 @@ export class RawApi {
           : undefined;
     this.c._sqlite3_reset(p);
     return v;
+  }
+
+  /**
+   * Binds `nums` to parameters 1..n and `text` to n+1, steps once and returns the row's first `cols` columns
+   * as numbers: null when there is no row, undefined on an error. Binding through `Statement.bind` would
+   * clear the bindings first, which makes SQLite prepare a statement with a range on a parameter again on
+   * every call (about 5 µs of each key lookup through `vals_fence`, measured at 1M).
+   */
+  firstWithText(
+    st: Statement,
+    nums: readonly number[],
+    text: string,
+    cols: number,
+  ): number[] | null | undefined {
+    const p = this.ptr(st);
+    const c = this.c;
+    this.bind(p, nums);
+    const s = c.stringToNewUTF8(text);
+    const bound = c._sqlite3_bind_text(p, nums.length + 1, s, -1, SQLITE_TRANSIENT);
+    c._free(s);
+    if (bound !== 0) {
+      c._sqlite3_reset(p);
+      return undefined;
+    }
+    const rc = c._sqlite3_step(p);
+    let out: number[] | null | undefined;
+    if (rc === SQLITE_ROW) {
+      out = [];
+      for (let i = 0; i < cols; i++) out.push(c._sqlite3_column_double(p, i));
+    } else out = rc === SQLITE_DONE ? null : undefined;
+    c._sqlite3_reset(p);
+    return out;
   }
 
   /**

@@ -42,8 +42,8 @@ beforeAll(async () => {
 });
 
 const id = (x: Value) => engine.interner.find(x) ?? -1;
-// ids are interned in a fixed order: String, Integer, Boolean, then User, Doc (codes 4, 5)
-const S = (seq: number) => 2 ** 24 + seq;
+// the id of a String constant (format 4 numbers each type in key order: editor, parent, read, viewer)
+const S = (s: string) => id(v('String', s));
 
 describe('compileQuery', () => {
   it('authorize: unfolded rules, hoisted negation, IN-merged roles, a recursive CTE per pattern', () => {
@@ -54,15 +54,15 @@ describe('compileQuery', () => {
       outputs: [],
     };
     const c = compileQuery(shape, catalog, { mode: 'exists' });
-    expect(S(1)).toBe(16777217);
+    expect([S('editor'), S('parent'), S('read'), S('viewer')]).toEqual([1, 2, 3, 4].map((n) => 2 ** 24 + n));
     // the walk starts at the resource: one closure of it and its ancestors, then one seek per ancestor;
     // roles are the last primary key column of has_role (a String constant position): `+` filters them
     expect(c.with + 'SELECT ' + c.body).toBe(
       [
         'WITH RECURSIVE r1(c0) AS (SELECT ?1 AS c0',
         'UNION',
-        'SELECT t0_1.a2 AS c0 FROM r1 t0_0 CROSS JOIN f_has_relation_3 t0_1 WHERE t0_1.a1 = 16777220 AND t0_1.a0 = t0_0.c0)',
-        'SELECT NOT EXISTS(SELECT 1 FROM f_is_banned_1 t1_0 WHERE t1_0.a0 = ?2) AND EXISTS(SELECT 1 FROM r1 t0_0 CROSS JOIN f_has_role_3 t0_1 WHERE t0_1.a0 = ?2 AND +t0_1.a1 IN (16777217, 16777218) AND t0_1.a2 = t0_0.c0)',
+        `SELECT t0_1.a2 AS c0 FROM r1 t0_0 CROSS JOIN f_has_relation_3 t0_1 WHERE t0_1.a1 = ${S('parent')} AND t0_1.a0 = t0_0.c0)`,
+        `SELECT NOT EXISTS(SELECT 1 FROM f_is_banned_1 t1_0 WHERE t1_0.a0 = ?2) AND EXISTS(SELECT 1 FROM r1 t0_0 CROSS JOIN f_has_role_3 t0_1 WHERE t0_1.a0 = ?2 AND +t0_1.a1 IN (${S('viewer')}, ${S('editor')}) AND t0_1.a2 = t0_0.c0)`,
       ].join('\n'),
     );
     expect(c.params).toEqual([
