@@ -186,8 +186,8 @@ export function buildDatabase(
       2 * TYPE_SPAN,
       3 * TYPE_SPAN - 1,
     ]);
-    if (legacy)
-      db.exec('CREATE INDEX vals_key ON vals(key)'); // rowid (the id) is in every index entry already
+    // (format 2: every entry of the key index ends with the rowid, which is the id)
+    if (legacy) db.exec('CREATE INDEX vals_key ON vals(key)');
     else writeFences(db);
     const setTypes = db.prepare('UPDATE preds SET types = ? WHERE tbl = ?');
     const relations = tables.get('has_relation/3');
@@ -347,11 +347,15 @@ function orderValues(db: Database, tables: TableState[], ids: number[]): number[
     `INSERT INTO idmap(old, new) SELECT id, (id / ${TYPE_SPAN}) * ${TYPE_SPAN} + ` +
       `row_number() OVER (PARTITION BY id / ${TYPE_SPAN} ORDER BY key) FROM vals`,
   );
-  const renumber = (tbl: string, cols: string[]) => {
-    const sel = cols.map((c) => `(SELECT new FROM idmap WHERE old = ${c}) AS ${c}`);
-    db.exec(`CREATE TEMP TABLE renumbered AS SELECT ${sel.join(', ')} FROM ${tbl}`);
-    db.exec(`DELETE FROM ${tbl}`);
-    db.exec(`INSERT INTO ${tbl}(${cols.join(', ')}) SELECT ${cols.join(', ')} FROM renumbered ORDER BY 1`);
+  const renumber = (t: TableState) => {
+    const cols = colList(t.arity);
+    const sel = Array.from(
+      { length: t.arity },
+      (_, i) => `(SELECT new FROM idmap WHERE old = ${col(i)}) AS ${col(i)}`,
+    );
+    db.exec(`CREATE TEMP TABLE renumbered AS SELECT ${sel.join(', ')} FROM ${t.tbl}`);
+    db.exec(`DELETE FROM ${t.tbl}`);
+    db.exec(`INSERT INTO ${t.tbl}(${cols}) SELECT ${cols} FROM renumbered ORDER BY 1`);
     db.exec('DROP TABLE renumbered');
   };
   db.exec(
@@ -360,11 +364,7 @@ function orderValues(db: Database, tables: TableState[], ids: number[]): number[
   db.exec('DELETE FROM vals');
   db.exec('INSERT INTO vals(id, key) SELECT id, key FROM renumbered_vals ORDER BY id');
   db.exec('DROP TABLE renumbered_vals');
-  for (const t of tables)
-    renumber(
-      t.tbl,
-      Array.from({ length: t.arity }, (_, i) => col(i)),
-    );
+  for (const t of tables) renumber(t);
   const find = db.prepare('SELECT new FROM idmap WHERE old = ?');
   const out = ids.map((id) => {
     find.bind([id]);

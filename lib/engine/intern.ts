@@ -119,10 +119,9 @@ export class Interner {
     this.cacheSize = options.cacheSize ?? 100_000;
     this.raw = options.raw;
     // format 4 has no index on `vals.key`: the key's fence (the greatest not above it) bounds the ids to read
-    const fenced =
+    this.fenced =
       db.exec("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'vals_fence'").length > 0;
-    this.fenced = fenced;
-    this.lookup = fenced
+    this.lookup = this.fenced
       ? db.prepare(
           'SELECT v.id FROM (SELECT id, last FROM vals_fence WHERE code = ?1 AND key <= ?2 ORDER BY key DESC LIMIT 1) f ' +
             'CROSS JOIN vals v WHERE v.id BETWEEN f.id AND f.last AND v.key = ?2',
@@ -199,9 +198,9 @@ export class Interner {
 
   /** Format 4: the id of `key` in type `code` (0: not stored), through its fence and then its block. */
   private fencedId(code: number, key: string): number {
-    let id = this.raw?.firstWithText(this.lookup, [code], key, 1);
-    if (id === undefined) id = this.rowOf(this.lookup, [code, key]);
-    return id === null ? 0 : id[0]!;
+    let id = this.raw?.firstWithText(this.lookup, [code], key);
+    if (id === undefined) id = this.rowOf(this.lookup, [code, key])?.[0] ?? null;
+    return id ?? 0;
   }
 
   /** The first row of a statement as numbers (null: none), through `Statement.bind`. */

@@ -135,35 +135,22 @@ export class RawApi {
   }
 
   /**
-   * Binds `nums` to parameters 1..n and `text` to n+1, steps once and returns the row's first `cols` columns
-   * as numbers: null when there is no row, undefined on an error. Binding through `Statement.bind` would
-   * clear the bindings first, which makes SQLite prepare a statement with a range on a parameter again on
-   * every call (about 5 µs of each key lookup through `vals_fence`, measured at 1M).
+   * Binds `nums` to parameters 1..n and `text` to n+1, steps once and returns the row's first column as a
+   * number: null when there is no row, undefined on an error. Binding through `Statement.bind` would clear
+   * the bindings first, which makes SQLite prepare a statement with a range on a parameter again on every
+   * call (about 5 µs of each key lookup through `vals_fence`, measured at 1M).
    */
-  firstWithText(
-    st: Statement,
-    nums: readonly number[],
-    text: string,
-    cols: number,
-  ): number[] | null | undefined {
+  firstWithText(st: Statement, nums: readonly number[], text: string): number | null | undefined {
     const p = this.ptr(st);
     const c = this.c;
     this.bind(p, nums);
     const s = c.stringToNewUTF8(text);
     const bound = c._sqlite3_bind_text(p, nums.length + 1, s, -1, SQLITE_TRANSIENT);
     c._free(s);
-    if (bound !== 0) {
-      c._sqlite3_reset(p);
-      return undefined;
-    }
-    const rc = c._sqlite3_step(p);
-    let out: number[] | null | undefined;
-    if (rc === SQLITE_ROW) {
-      out = [];
-      for (let i = 0; i < cols; i++) out.push(c._sqlite3_column_double(p, i));
-    } else out = rc === SQLITE_DONE ? null : undefined;
+    const rc = bound === 0 ? c._sqlite3_step(p) : bound;
+    const v = rc === SQLITE_ROW ? c._sqlite3_column_double(p, 0) : rc === SQLITE_DONE ? null : undefined;
     c._sqlite3_reset(p);
-    return out;
+    return v;
   }
 
   /**
