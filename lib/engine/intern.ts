@@ -2,7 +2,7 @@ import type { Database, Statement } from 'sql.js';
 import { DomainError } from '../errors.ts';
 import type { Value } from '../polar/ast.ts';
 import type { RawApi } from './raw.ts';
-import { ID_LIMIT, MAX_TYPE_CODE, STORED_BIT, TEMP_IDS, TYPE_SPAN } from './schema.ts';
+import { hasTable, ID_LIMIT, MAX_TYPE_CODE, STORED_BIT, TEMP_IDS, TYPE_SPAN } from './schema.ts';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -119,8 +119,7 @@ export class Interner {
     this.cacheSize = options.cacheSize ?? 100_000;
     this.raw = options.raw;
     // format 4 has no index on `vals.key`: the key's fence (the greatest not above it) bounds the ids to read
-    this.fenced =
-      db.exec("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'vals_fence'").length > 0;
+    this.fenced = hasTable(db, 'vals_fence');
     this.lookup = this.fenced
       ? db.prepare(
           'SELECT v.id FROM (SELECT id, last FROM vals_fence WHERE code = ?1 AND key <= ?2 ORDER BY key DESC LIMIT 1) f ' +

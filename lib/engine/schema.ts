@@ -160,8 +160,12 @@ export function readHeavy(db: Database): number | undefined {
 
 /** A `meta` entry about table `presence`, when the database has that table. */
 function readPresenceMeta(db: Database, key: string): string | undefined {
-  const has = db.exec("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'presence'");
-  return has.length > 0 ? readMeta(db, key) : undefined;
+  return hasTable(db, 'presence') ? readMeta(db, key) : undefined;
+}
+
+/** Whether the database has a table of this name (optional parts of the format). */
+export function hasTable(db: Database, name: string): boolean {
+  return db.exec("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", [name]).length > 0;
 }
 
 /** One part of a split predicate: its table, per column the type codes seen, rows as ANALYZE counted. */
